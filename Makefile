@@ -1,0 +1,44 @@
+# Two commands: `make run` starts the whole system, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test test-sandbox test-portal lint install browsers benchmarks clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the sandbox, the portal and their workers on embedded defaults (Ctrl-C stops all).
+run: install
+	$(BIN)/python -m bin.run
+
+## Lint, then both suites. Each suite runs in its own pytest with its own settings module.
+test: install lint test-sandbox test-portal
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-sandbox: install
+	$(BIN)/pytest tests/sandbox --ds=sandbox.settings
+
+test-portal: install
+	@if [ -n "$$(find tests/portal -name 'test_*.py' | head -1)" ]; then \
+		$(BIN)/pytest tests/portal --ds=portal.settings; \
+	else echo "tests/portal: no tests yet"; fi
+
+## Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+browsers:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+benchmarks: install
+	$(BIN)/python benchmarks/sandbox_lists.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

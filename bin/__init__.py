@@ -1,0 +1,1 @@
+"""Developer entry points (`python -m bin.run`)."""

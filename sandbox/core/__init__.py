@@ -1,0 +1,1 @@
+"""AutoSync's shop records (accounts, shops, customers, work orders, ...) and the service layer."""

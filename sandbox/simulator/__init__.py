@@ -1,0 +1,1 @@
+"""A living shop: the simulator that makes the seeded shops busy."""

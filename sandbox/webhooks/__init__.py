@@ -1,0 +1,1 @@
+"""Signed webhooks: the event outbox, endpoints, and the sender that delivers them."""
