@@ -1,0 +1,1 @@
+"""The AutoSync customer portal: a Django project, an OAuth platform integration of AutoSync."""
