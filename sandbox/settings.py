@@ -1,4 +1,4 @@
-"""Settings of the AutoSync sandbox, all read from the environment (see README, "Sandbox settings")."""
+"""Settings of the AutoSync sandbox, read from the environment (README, "Sandbox settings")."""
 
 import os
 import secrets

@@ -120,9 +120,7 @@ def _technician_of(shop: Shop, technician_id: int) -> Employee:
             "technician_id", "The 'technician_id' field does not name an employee of this shop."
         )
     if tech.role != Employee.Role.TECHNICIAN or tech.status != Employee.Status.ACTIVE:
-        raise Invalid(
-            "technician_id", "The 'technician_id' field must name an active technician."
-        )
+        raise Invalid("technician_id", "The 'technician_id' field must name an active technician.")
     return tech
 
 
@@ -174,8 +172,17 @@ VEHICLE_FIELDS = ("customer_id", "year", "make", "model", "vin", "license_plate"
 
 
 @transaction.atomic
-def create_vehicle(shop: Shop, *, customer_id: int, year: int, make: str, model: str,
-                   vin: str = "", license_plate: str = "", mileage: int | None = None) -> Vehicle:
+def create_vehicle(
+    shop: Shop,
+    *,
+    customer_id: int,
+    year: int,
+    make: str,
+    model: str,
+    vin: str = "",
+    license_plate: str = "",
+    mileage: int | None = None,
+) -> Vehicle:
     vehicle = Vehicle(
         shop=shop,
         customer=_customer_of(shop, customer_id),
@@ -213,8 +220,15 @@ def update_vehicle(vehicle: Vehicle, **fields) -> Vehicle:
 
 
 @transaction.atomic
-def create_employee(shop: Shop, *, first_name: str, last_name: str, role: str, email: str = "",
-                    status: str = Employee.Status.ACTIVE) -> Employee:
+def create_employee(
+    shop: Shop,
+    *,
+    first_name: str,
+    last_name: str,
+    role: str,
+    email: str = "",
+    status: str = Employee.Status.ACTIVE,
+) -> Employee:
     if role not in Employee.Role.values:
         raise Invalid("role", f"The 'role' field must be one of {', '.join(Employee.Role.values)}.")
     if status not in Employee.Status.values:
@@ -252,8 +266,14 @@ def _emit_work_order(work_order: WorkOrder, *events: str) -> None:
 
 
 @transaction.atomic
-def create_work_order(shop: Shop, *, customer_id: int, vehicle_id: int,
-                      technician_id: int | None = None, notes: str = "") -> WorkOrder:
+def create_work_order(
+    shop: Shop,
+    *,
+    customer_id: int,
+    vehicle_id: int,
+    technician_id: int | None = None,
+    notes: str = "",
+) -> WorkOrder:
     customer = _customer_of(shop, customer_id)
     vehicle = _vehicle_of(customer, vehicle_id)
     technician = _technician_of(shop, technician_id) if technician_id is not None else None
@@ -312,8 +332,16 @@ def _recompute_totals(work_order: WorkOrder) -> None:
     work_order.save()
 
 
-def _line_item(job: Job, *, type: str, description: str, quantity, unit_price,
-               part_id: int | None = None, field: str = "line_items") -> LineItem:
+def _line_item(
+    job: Job,
+    *,
+    type: str,
+    description: str,
+    quantity,
+    unit_price,
+    part_id: int | None = None,
+    field: str = "line_items",
+) -> LineItem:
     if type not in LineItem.Type.values:
         raise Invalid(f"{field}.type", f"The '{field}.type' field must be labor, part or fee.")
     quantity = Decimal(str(quantity))
@@ -321,7 +349,9 @@ def _line_item(job: Job, *, type: str, description: str, quantity, unit_price,
     if quantity <= 0:
         raise Invalid(f"{field}.quantity", f"The '{field}.quantity' field must be positive.")
     if unit_price < 0:
-        raise Invalid(f"{field}.unit_price", f"The '{field}.unit_price' field must not be negative.")
+        raise Invalid(
+            f"{field}.unit_price", f"The '{field}.unit_price' field must not be negative."
+        )
     part = None
     if part_id is not None:
         part = Part.objects.filter(shop_id=job.work_order.shop_id, pk=part_id).first()
@@ -353,8 +383,8 @@ def add_job(work_order: WorkOrder, *, name: str, line_items: list[dict] | None =
 @transaction.atomic
 def add_line_item(job: Job, **item) -> LineItem:
     line = _line_item(job, **item)
-    work_order = WorkOrder.objects.select_for_update().select_related("shop").get(
-        pk=job.work_order_id
+    work_order = (
+        WorkOrder.objects.select_for_update().select_related("shop").get(pk=job.work_order_id)
     )
     _recompute_totals(work_order)
     _emit_work_order(work_order, "workorder.updated")
@@ -410,7 +440,9 @@ def record_payment(work_order: WorkOrder, *, amount, method: str = Payment.Metho
     if amount <= 0:
         raise Invalid("amount", "The 'amount' field must be positive.")
     if method not in Payment.Method.values:
-        raise Invalid("method", f"The 'method' field must be one of {', '.join(Payment.Method.values)}.")
+        raise Invalid(
+            "method", f"The 'method' field must be one of {', '.join(Payment.Method.values)}."
+        )
     work_order = WorkOrder.objects.select_for_update().select_related("shop").get(pk=work_order.pk)
     payment = Payment.objects.create(
         shop=work_order.shop,
@@ -454,9 +486,15 @@ def complete_inspection(work_order: WorkOrder, *, green: int, yellow: int, red: 
 
 
 @transaction.atomic
-def create_appointment(shop: Shop, *, customer_id: int, start_time: datetime,
-                       vehicle_id: int | None = None, end_time: datetime | None = None,
-                       notes: str = "") -> Appointment:
+def create_appointment(
+    shop: Shop,
+    *,
+    customer_id: int,
+    start_time: datetime,
+    vehicle_id: int | None = None,
+    end_time: datetime | None = None,
+    notes: str = "",
+) -> Appointment:
     customer = _customer_of(shop, customer_id)
     vehicle = _vehicle_of(customer, vehicle_id) if vehicle_id is not None else None
     if end_time is not None and end_time <= start_time:

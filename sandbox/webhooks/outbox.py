@@ -16,9 +16,9 @@ def subscribers(shop: Shop) -> tuple[list, list]:
     from sandbox.oauth.models import OAuthClient
 
     clients = list(
-        OAuthClient.objects.filter(
-            grants__shops=shop, grants__revoked_at__isnull=True
-        ).exclude(webhook_url="").distinct()
+        OAuthClient.objects.filter(grants__shops=shop, grants__revoked_at__isnull=True)
+        .exclude(webhook_url="")
+        .distinct()
     )
     endpoints = list(Endpoint.objects.filter(account_id=shop.account_id, is_active=True))
     return clients, endpoints
@@ -39,13 +39,15 @@ def record_event(shop: Shop, name: str, data: dict) -> Event:
     clients, endpoints = subscribers(shop)
     Delivery.objects.bulk_create(
         [
-            Delivery(event=event, client=c, delivery_id=f"dlv_{uuid.uuid4().hex}",
-                     next_attempt_at=now)
+            Delivery(
+                event=event, client=c, delivery_id=f"dlv_{uuid.uuid4().hex}", next_attempt_at=now
+            )
             for c in clients
         ]
         + [
-            Delivery(event=event, endpoint=e, delivery_id=f"dlv_{uuid.uuid4().hex}",
-                     next_attempt_at=now)
+            Delivery(
+                event=event, endpoint=e, delivery_id=f"dlv_{uuid.uuid4().hex}", next_attempt_at=now
+            )
             for e in endpoints
         ]
     )

@@ -63,8 +63,9 @@ def drop_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def sandbox_command(database_url: str, *args: str, env: dict | None = None,
-                    timeout: float = 600) -> str:
+def sandbox_command(
+    database_url: str, *args: str, env: dict | None = None, timeout: float = 600
+) -> str:
     """Run `python -m sandbox ARGS` against `database_url`; its standard output."""
     result = subprocess.run(
         [sys.executable, "-m", "sandbox", *args],
@@ -129,11 +130,22 @@ class LiveSandbox:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "sandbox.wsgi:application",
-                "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.workers),
-                "--worker-class", "gthread", "--threads", "8",
-                "--timeout", "120", "--graceful-timeout", "2",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "sandbox.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "2",
             ],
             cwd=ROOT,
             env=env,
