@@ -1,0 +1,212 @@
+"""How fast the sandbox serves its list endpoints on a large shop, against a bare Django app.
+
+Run from the repository root: `.venv/bin/python benchmarks/sandbox_lists.py`. It seeds a new
+database at `large` scale (SQLite in a temporary directory, or a new PostgreSQL database
+beside SANDBOX_DATABASE_URL), serves it with gunicorn on 127.0.0.1, and measures each list
+endpoint at per_page=100 with a bounded number of requests. The baseline is a bare Django
+view returning the sandbox's own first page, byte for byte, served by the same gunicorn
+configuration in the same run.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.servers import (  # noqa: E402
+    drop_database,
+    free_port,
+    fresh_database_url,
+    sandbox_command,
+)
+
+RESOURCES = (
+    "customers",
+    "vehicles",
+    "workorders",
+    "appointments",
+    "payments",
+    "inventory",
+    "employees",
+)
+PER_PAGE = 100
+
+
+class Server:
+    """A gunicorn process serving `app`, started the same way for the sandbox and the
+    baseline (the flags of tests.support.servers.LiveSandbox), so only the app differs."""
+
+    def __init__(self, app: str, env: dict, log: Path, workers: int):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                app,
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "2",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=self.log,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{app} exited; see {log}")
+            try:
+                requests.get(self.url, timeout=2)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{app} did not start within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def measure(url: str, paths: list[str], headers: dict, concurrency: int) -> dict:
+    """Request every path once over `concurrency` threads; throughput and latencies."""
+    sessions = [requests.Session() for _ in range(concurrency)]
+
+    def fetch(index: int) -> float:
+        session = sessions[index % concurrency]
+        started = time.perf_counter()
+        response = session.get(url + paths[index], headers=headers, timeout=30)
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"{paths[index]} answered {response.status_code}")
+        return elapsed
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        latencies = sorted(pool.map(fetch, range(len(paths))))
+    wall = time.perf_counter() - started
+    return {
+        "rps": len(paths) / wall,
+        "p50": statistics.median(latencies) * 1000,
+        "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=200, help="per endpoint and server")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="sandbox-bench-"))
+    url = fresh_database_url(os.environ.get("SANDBOX_DATABASE_URL"), work)
+    servers: list[Server] = []
+    try:
+        sandbox_command(url, "migrate", "-v0")
+        started = time.monotonic()
+        seed = json.loads(sandbox_command(url, "seed", "--scale", "large", "--json"))
+        seed_seconds = time.monotonic() - started
+        johnsons = next(a for a in seed["accounts"] if a["name"] == "Johnson's Auto Care")
+        shop_id = johnsons["shops"][0]["id"]
+        headers = {"Authorization": f"Bearer {johnsons['api_key']}"}
+        print(f"database: {url.split('://')[0]}; seeded `large` in {seed_seconds:.1f} s")
+
+        sandbox = Server(
+            "sandbox.wsgi:application",
+            {
+                "SANDBOX_DATABASE_URL": url,
+                "SANDBOX_RATE_LIMIT": "1000000000",
+                "SANDBOX_FAULTS": "",
+                "SANDBOX_DEBUG": "0",
+                "SANDBOX_SECRET_KEY": secrets.token_urlsafe(32),
+                "SANDBOX_LOG_LEVEL": "WARNING",
+            },
+            work / "sandbox.log",
+            args.workers,
+        )
+        servers.append(sandbox)
+        # Each endpoint is read page after page (deep pages cost the sandbox more), and its
+        # first page is recorded for the baseline to serve.
+        plans, first_pages = {}, {}
+        for resource in RESOURCES:
+            path = f"/v1/shops/{shop_id}/{resource}"
+            first = requests.get(
+                f"{sandbox.url}{path}?per_page={PER_PAGE}", headers=headers, timeout=30
+            )
+            first.raise_for_status()
+            total = first.json()["pagination"]["total"]
+            pages = max(1, -(-total // PER_PAGE))
+            plans[resource] = (
+                path,
+                total,
+                [f"{path}?per_page={PER_PAGE}&page={1 + i % pages}" for i in range(args.requests)],
+            )
+            first_pages[path] = first.text
+        bodies = work / "bodies.json"
+        bodies.write_text(json.dumps(first_pages))
+        baseline = Server(
+            "benchmarks.baseline_app:application",
+            {"BENCH_BODIES": str(bodies)},
+            work / "baseline.log",
+            args.workers,
+        )
+        servers.append(baseline)
+
+        print(
+            f"{args.requests} requests per endpoint, {args.concurrency} concurrent, "
+            f"per_page={PER_PAGE}, gunicorn {args.workers} workers x 8 threads\n"
+        )
+        header = (
+            f"{'endpoint':<13}{'rows':>7}{'items':>7} | {'req/s':>7}{'p50 ms':>8}"
+            f"{'p95 ms':>8} | {'base r/s':>9}{'p50 ms':>8}{'p95 ms':>8} | {'ratio':>6}"
+        )
+        print(header)
+        print("-" * len(header))
+        for resource, (path, total, paths) in plans.items():
+            items = len(json.loads(first_pages[path])["data"])
+            mine = measure(sandbox.url, paths, headers, args.concurrency)
+            base = measure(baseline.url, [path] * len(paths), headers, args.concurrency)
+            print(
+                f"{resource:<13}{total:>7}{items:>7} | {mine['rps']:>7.0f}{mine['p50']:>8.1f}"
+                f"{mine['p95']:>8.1f} | {base['rps']:>9.0f}{base['p50']:>8.1f}"
+                f"{base['p95']:>8.1f} | {base['rps'] / mine['rps']:>5.1f}x"
+            )
+        print("\nratio: baseline requests per second / sandbox requests per second")
+    finally:
+        for server in servers:
+            server.stop()
+        drop_database(url)
+
+
+if __name__ == "__main__":
+    main()
