@@ -159,7 +159,7 @@ class LiveSandbox:
             try:
                 requests.get(f"{self.url}/.well-known/oauth-authorization-server", timeout=2)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.2)
         raise RuntimeError("the sandbox server did not start within 60 s")
 
