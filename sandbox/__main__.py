@@ -5,7 +5,8 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings")
+    # Always the sandbox: a caller may have exported the portal's settings (pytest-django does).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["python -m sandbox", *sys.argv[1:]])

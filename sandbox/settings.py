@@ -139,7 +139,7 @@ SANDBOX_RATE_LIMIT = envint("SANDBOX_RATE_LIMIT", 100)
 SANDBOX_RATE_WINDOW = envint("SANDBOX_RATE_WINDOW", 60)
 # Lifetime of OAuth access tokens, in seconds.
 SANDBOX_TOKEN_TTL = envint("SANDBOX_TOKEN_TTL", 3600)
-SANDBOX_CODE_TTL = 600
+SANDBOX_CODE_TTL = envint("SANDBOX_CODE_TTL", 600)
 # Seconds to wait before each retry of a failed webhook delivery.
 SANDBOX_WEBHOOK_RETRY_SCHEDULE = envfloat_list(
     "SANDBOX_WEBHOOK_RETRY_SCHEDULE", "10,60,300,1800,7200"

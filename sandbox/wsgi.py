@@ -4,5 +4,6 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings")
+# Always the sandbox: a caller may have exported the portal's settings (pytest-django does).
+os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
 application = get_wsgi_application()

@@ -1,4 +1,4 @@
-"""AutoSync's records. Every write goes through `sandbox.core.services`, never `.save()` directly."""
+"""AutoSync's records. Every write goes through `sandbox.core.services`, never `.save()`."""
 
 from decimal import Decimal
 
@@ -84,12 +84,12 @@ class Customer(models.Model):
     class Meta:
         indexes = [models.Index(fields=["shop", "created_at"])]
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Vehicle(models.Model):
@@ -125,6 +125,9 @@ class Employee(models.Model):
     role = models.CharField(max_length=32, choices=Role.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -132,10 +135,11 @@ class Employee(models.Model):
     @property
     def short_name(self) -> str:
         """As the reference shows technicians: "Dave M."."""
-        return f"{self.first_name} {self.last_name[:1]}.".strip() if self.last_name else self.first_name
-
-    def __str__(self) -> str:
-        return self.name
+        return (
+            f"{self.first_name} {self.last_name[:1]}.".strip()
+            if self.last_name
+            else self.first_name
+        )
 
 
 class WorkOrder(models.Model):
@@ -170,12 +174,12 @@ class WorkOrder(models.Model):
             models.Index(fields=["shop", "created_at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"Work order {self.number}"
+
     @property
     def balance_due(self) -> Decimal:
         return self.total - self.amount_paid
-
-    def __str__(self) -> str:
-        return f"Work order {self.number}"
 
 
 class Job(models.Model):

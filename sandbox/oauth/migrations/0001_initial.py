@@ -5,40 +5,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OAuthClient',
+            name="OAuthClient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('client_id', models.CharField(max_length=64, unique=True)),
-                ('client_secret_hash', models.CharField(editable=False, max_length=128)),
-                ('redirect_uris', models.TextField(help_text='One URI a line, matched exactly.')),
-                ('webhook_url', models.URLField(blank=True, max_length=500)),
-                ('webhook_secret', models.CharField(editable=False, max_length=128)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255)),
+                ("client_id", models.CharField(max_length=64, unique=True)),
+                ("client_secret_hash", models.CharField(editable=False, max_length=128)),
+                ("redirect_uris", models.TextField(help_text="One URI a line, matched exactly.")),
+                ("webhook_url", models.URLField(blank=True, max_length=500)),
+                ("webhook_secret", models.CharField(editable=False, max_length=128)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'OAuth client application',
+                "verbose_name": "OAuth client application",
             },
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to='core.account')),
-                ('shops', models.ManyToManyField(related_name='grants', to='core.shop')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grants', to='oauth.oauthclient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scope", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to="core.account",
+                    ),
+                ),
+                ("shops", models.ManyToManyField(related_name="grants", to="core.shop")),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="grants",
+                        to="oauth.oauthclient",
+                    ),
+                ),
             ],
         ),
     ]
