@@ -1,0 +1,59 @@
+"""Read the messages Django's file-based email backend kept under var/mail/ (development only)."""
+
+import email
+import email.policy
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+# The file-based backend appends each message followed by a line of 79 dashes.
+SEPARATOR = "\n" + "-" * 79 + "\n"
+FILE_NAME = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9]+\.log$")
+
+
+@dataclass
+class KeptMessage:
+    file: str
+    index: int
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"] or "(no subject)")
+
+    @property
+    def to(self) -> str:
+        return str(self.message["To"] or "")
+
+    @property
+    def date(self) -> str:
+        return str(self.message["Date"] or "")
+
+    @property
+    def body(self) -> str:
+        part = self.message.get_body(preferencelist=("plain", "html"))
+        return part.get_content() if part else ""
+
+
+def _messages_in(path: Path) -> list[KeptMessage]:
+    chunks = [c for c in path.read_text(errors="replace").split(SEPARATOR) if c.strip()]
+    return [
+        KeptMessage(path.name, i, email.message_from_string(c, policy=email.policy.default))
+        for i, c in enumerate(chunks)
+    ]
+
+
+def kept_messages(directory: Path) -> list[KeptMessage]:
+    """Every kept message, newest first."""
+    if not directory.is_dir():
+        return []
+    files = sorted((p for p in directory.iterdir() if FILE_NAME.match(p.name)), reverse=True)
+    return [m for path in files for m in reversed(_messages_in(path))]
+
+
+def kept_message(directory: Path, file: str, index: int) -> KeptMessage | None:
+    if not FILE_NAME.match(file) or not (directory / file).is_file():
+        return None
+    messages = _messages_in(directory / file)
+    return messages[index] if 0 <= index < len(messages) else None

@@ -1,0 +1,1 @@
+"""Shops connected through AutoSync OAuth: connections (encrypted tokens), teams, invites."""

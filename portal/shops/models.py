@@ -1,0 +1,182 @@
+"""Shops, the AutoSync grant that reaches them (a connection), their teams and invites."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from portal import crypto
+from portal.autosync.oauth import TokenResponse
+
+
+class Connection(models.Model):
+    """One AutoSync OAuth grant: the tokens (encrypted) and the health of the link."""
+
+    class Status(models.TextChoices):
+        CONNECTED = "connected", "Connected"
+        NEEDS_RECONNECTING = "needs_reconnecting", "Needs reconnecting"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.CONNECTED)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    status_reason = models.CharField(max_length=255, blank=True)
+    scope = models.TextField(blank=True)
+    # Fernet ciphertexts (portal.crypto); the plain tokens never touch the database.
+    access_token_encrypted = models.TextField(blank=True, editable=False)
+    refresh_token_encrypted = models.TextField(blank=True, editable=False)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    refresh_count = models.PositiveIntegerField(default=0)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"AutoSync connection #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+    @property
+    def access_token(self) -> str:
+        return crypto.decrypt(self.access_token_encrypted) if self.access_token_encrypted else ""
+
+    @property
+    def refresh_token(self) -> str:
+        return crypto.decrypt(self.refresh_token_encrypted) if self.refresh_token_encrypted else ""
+
+    def store_tokens(self, tokens: TokenResponse) -> None:
+        """Keep what the token endpoint issued, encrypted; the caller saves."""
+        self.access_token_encrypted = crypto.encrypt(tokens.access_token)
+        if tokens.refresh_token:
+            self.refresh_token_encrypted = crypto.encrypt(tokens.refresh_token)
+        # No expiry given: assume the documented hour rather than "never".
+        self.access_token_expires_at = tokens.expires_at or timezone.now() + timedelta(hours=1)
+        if tokens.scope:
+            self.scope = tokens.scope
+
+    def forget_tokens(self) -> None:
+        self.access_token_encrypted = ""
+        self.refresh_token_encrypted = ""
+        self.access_token_expires_at = None
+
+    def set_status(self, status: str, reason: str = "") -> None:
+        self.status = status
+        self.status_reason = reason
+        self.status_changed_at = timezone.now()
+
+    def expires_within(self, seconds: int, now: datetime | None = None) -> bool:
+        if self.access_token_expires_at is None:
+            return True
+        return self.access_token_expires_at <= (now or timezone.now()) + timedelta(seconds=seconds)
+
+
+class ShopQuerySet(models.QuerySet):
+    def for_user(self, user) -> ShopQuerySet:
+        """The shops `user` is a member of: everything else does not exist for them."""
+        return self.filter(memberships__user=user)
+
+    def syncable(self) -> ShopQuerySet:
+        """The shops the sync may work on: still granted, on a healthy connection."""
+        return self.filter(granted=True, connection__status=Connection.Status.CONNECTED)
+
+
+class Shop(models.Model):
+    """An AutoSync shop mirrored by the portal (one row per AutoSync shop id)."""
+
+    remote_id = models.BigIntegerField(unique=True, help_text="The shop's id at AutoSync.")
+    name = models.CharField(max_length=255)
+    slug = models.CharField(max_length=255, blank=True)
+    remote_status = models.CharField(max_length=32, blank=True)
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="shops"
+    )
+    # False when the latest grant no longer reaches this shop (the owner unticked it).
+    granted = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ShopQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("name", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_syncable(self) -> bool:
+        """What the sync honours: stop when disconnected, pause when a reconnect is needed."""
+        return self.granted and self.connection is not None and self.connection.is_connected
+
+    @property
+    def health(self) -> str:
+        if self.connection is None:
+            return Connection.Status.DISCONNECTED
+        if not self.granted and self.connection.is_connected:
+            return "not_granted"
+        return self.connection.status
+
+    def health_label(self) -> str:
+        if self.health == "not_granted":
+            return "No longer granted"
+        return Connection.Status(self.health).label
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MANAGER = "manager", "Manager"
+    STAFF = "staff", "Staff"
+
+
+class Membership(models.Model):
+    """A staff user's place in a shop's team."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "shop"], name="one_membership")]
+        ordering = ("shop", "user__email")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) at {self.shop}"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+
+class Invite(models.Model):
+    """An owner asked someone to join a shop's team; the emailed link is signed and expires."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="invites")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.STAFF)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"Invite of {self.email} to {self.shop}"

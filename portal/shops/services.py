@@ -1,0 +1,154 @@
+"""What happens to shops and connections: connect, reconnect, lose the grant, disconnect."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
+
+from portal import crypto
+from portal.autosync.oauth import TokenResponse
+from portal.shops import remote
+from portal.shops.models import Connection, Membership, Role, Shop
+from portal.shops.signals import connection_needs_reconnecting, shop_disconnected
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ConnectOutcome:
+    connection: Connection | None = None
+    shops: list[Shop] = field(default_factory=list)
+    #: Shops another portal team already connected: nothing was stored.
+    taken: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.taken)
+
+
+@sensitive_variables()
+def connect(user, tokens: TokenResponse, remote_shops: list[dict]) -> ConnectOutcome:
+    """Store a new grant for the shops it reaches, or refuse and store nothing.
+
+    A grant that reaches shops already connected by the same owner updates that connection in
+    place (reconnecting); shops it no longer reaches are marked not granted. A shop whose team
+    does not include `user` as an owner is never attached to them."""
+    remote_ids = [int(s["id"]) for s in remote_shops]
+    with transaction.atomic():
+        existing = {
+            s.remote_id: s
+            for s in Shop.objects.select_for_update(of=("self",))
+            .filter(remote_id__in=remote_ids)
+            .select_related("connection")
+        }
+        owned = set(
+            Membership.objects.filter(
+                user=user, role=Role.OWNER, shop__in=existing.values()
+            ).values_list("shop_id", flat=True)
+        )
+        taken = [s.name for s in existing.values() if s.pk not in owned and s.memberships.exists()]
+        if taken:
+            return ConnectOutcome(taken=sorted(taken))
+
+        previous = sorted(
+            {s.connection for s in existing.values() if s.connection}, key=lambda c: c.pk
+        )
+        connection = previous[0] if previous else Connection()
+        replaced = [t for t in [_stored_refresh_token(connection)] if t]
+        connection.store_tokens(tokens)
+        connection.connected_by = user
+        connection.set_status(Connection.Status.CONNECTED)
+        connection.save()
+
+        shops = []
+        for data in remote_shops:
+            shop = existing.get(int(data["id"])) or Shop(remote_id=int(data["id"]))
+            shop.name = str(data.get("name") or f"Shop {data['id']}")[:255]
+            shop.slug = str(data.get("slug") or "")[:255]
+            shop.remote_status = str(data.get("status") or "")[:32]
+            shop.connection = connection
+            shop.granted = True
+            shop.save()
+            Membership.objects.get_or_create(user=user, shop=shop, defaults={"role": Role.OWNER})
+            shops.append(shop)
+        connection.shops.exclude(remote_id__in=remote_ids).update(granted=False)
+
+        # An older grant of this team whose shops all moved to this one is no longer needed.
+        for other in previous[1:]:
+            if not other.shops.exists() and other.refresh_token_encrypted:
+                replaced.append(_stored_refresh_token(other))
+                other.forget_tokens()
+                other.set_status(Connection.Status.DISCONNECTED, "Replaced by a newer connection")
+                other.save()
+    # After the commit, so that a failed write never leaves the portal without a live grant.
+    for refresh_token in filter(None, replaced):
+        remote.revoke(refresh_token)
+    return ConnectOutcome(connection=connection, shops=shops)
+
+
+def _stored_refresh_token(connection: Connection) -> str:
+    """The refresh token to revoke, or "" (none stored, or no configured key decrypts it:
+    the portal must still be able to let go of a connection)."""
+    try:
+        return connection.refresh_token
+    except crypto.InvalidToken:
+        log.error("No encryption key decrypts the tokens of connection %s", connection.pk)
+        return ""
+
+
+def mark_needs_reconnecting(connection_id: int, reason: str) -> bool:
+    """AutoSync rejected the grant: pause its shops and tell their owners (once)."""
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection_id)
+        if connection.status != Connection.Status.CONNECTED:
+            return False
+        connection.set_status(Connection.Status.NEEDS_RECONNECTING, reason[:255])
+        connection.save(update_fields=["status", "status_reason", "status_changed_at"])
+        transaction.on_commit(lambda: _email_owners_to_reconnect(connection))
+        connection_needs_reconnecting.send(sender=Connection, connection=connection)
+    log.warning("AutoSync connection %s needs reconnecting: %s", connection_id, reason)
+    return True
+
+
+def _email_owners_to_reconnect(connection: Connection) -> None:
+    shops = list(connection.shops.all())
+    owners = set(
+        Membership.objects.filter(shop__in=shops, role=Role.OWNER).values_list(
+            "user__email", flat=True
+        )
+    )
+    context = {"shops": shops, "url": settings.PORTAL_BASE_URL + reverse("shops:list")}
+    for email in sorted(owners):
+        send_mail(
+            subject="Reconnect your AutoSync shop to the portal",
+            message=render_to_string("shops/email/needs_reconnecting.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+
+
+@sensitive_variables()
+def disconnect(connection: Connection) -> tuple[list[Shop], bool]:
+    """Forget the grant's tokens, stop syncing its shops, let the mirror remove their personal
+    data (`shop_disconnected`), then revoke the grant at AutoSync. The shops and teams stay so
+    that an owner can connect again. Returns the shops and whether AutoSync confirmed."""
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection.pk)
+        refresh_token = _stored_refresh_token(connection)
+        connection.forget_tokens()
+        connection.set_status(Connection.Status.DISCONNECTED, "Disconnected by an owner")
+        connection.save()
+        shops = list(connection.shops.all())
+        for shop in shops:
+            shop_disconnected.send(sender=Shop, shop=shop)
+    # After the commit: the portal has stopped using the grant whatever AutoSync answers.
+    # Revoking the refresh token ends the whole grant (RFC 7009 §2.1).
+    revoked = remote.revoke(refresh_token) if refresh_token else True
+    return shops, revoked

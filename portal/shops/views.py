@@ -1,0 +1,255 @@
+"""Your shops, connecting them through AutoSync's consent, teams, invites and disconnecting."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from portal.autosync import errors
+from portal.shops import consent, invites, remote, services
+from portal.shops.forms import InviteForm
+from portal.shops.models import Connection, Membership, Role
+
+log = logging.getLogger(__name__)
+
+# Each way a consent round trip can fail: (HTTP status, title, what happened, what to do).
+FAILURES = {
+    "state": (
+        403,
+        "This connection attempt could not be verified",
+        "The answer from AutoSync does not belong to a connection started in this browser "
+        "session (the link may have been opened twice, or in another browser).",
+        "Start again from “Connect your AutoSync shop”.",
+    ),
+    "denied": (
+        200,
+        "You did not allow access",
+        "AutoSync says access was not granted, so no shop was connected.",
+        "If that was a mistake, connect again and choose to allow access.",
+    ),
+    "code": (
+        400,
+        "The connection request expired",
+        "AutoSync did not accept the authorization: it may have expired or been used already.",
+        "Connect again, and finish on AutoSync's page within ten minutes.",
+    ),
+    "refused": (
+        400,
+        "AutoSync could not complete the connection",
+        "AutoSync refused the request.",
+        "Try again. If it keeps happening, contact the portal's support.",
+    ),
+    "down": (
+        503,
+        "AutoSync is not reachable right now",
+        "The portal could not reach AutoSync to finish connecting.",
+        "Wait a few minutes, then connect again.",
+    ),
+    "unregistered": (
+        503,
+        "The portal is not registered with AutoSync",
+        "This portal has no AutoSync client id yet, so it cannot ask for access.",
+        "An administrator must register it (python manage.py register_with_sandbox, or set "
+        "AUTOSYNC_CLIENT_ID and AUTOSYNC_CLIENT_SECRET).",
+    ),
+}
+
+
+def _failure(request: HttpRequest, reason: str, detail: str = "") -> HttpResponse:
+    status, title, happened, todo = FAILURES[reason]
+    context = {"title": title, "happened": happened, "todo": todo, "detail": detail}
+    return render(request, "shops/connect_failed.html", context, status=status)
+
+
+def _membership(request: HttpRequest, shop_id: int) -> Membership:
+    """The user's place in the shop; a shop they are not in does not exist (404)."""
+    return get_object_or_404(
+        Membership.objects.select_related("shop__connection"), user=request.user, shop_id=shop_id
+    )
+
+
+def _owner(request: HttpRequest, shop_id: int) -> Membership:
+    membership = _membership(request, shop_id)
+    if not membership.is_owner:
+        raise PermissionDenied("Only the shop's owners can do this.")
+    return membership
+
+
+@login_required
+@require_GET
+def shop_list(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("shop__connection")
+        .order_by("shop__name")
+    )
+    return render(request, "shops/list.html", {"memberships": memberships})
+
+
+@login_required
+@require_POST
+def connect(request: HttpRequest) -> HttpResponse:
+    if not settings.AUTOSYNC_CLIENT_ID:
+        return _failure(request, "unregistered")
+    return consent.authorize_redirect(request)
+
+
+@sensitive_variables()  # every local: the code, the PKCE verifier, the tokens
+@login_required
+@require_GET
+def connect_callback(request: HttpRequest) -> HttpResponse:
+    state_data = consent.pop_state(request, request.GET.get("state", ""))
+    if state_data is None:
+        return _failure(request, "state")
+    error = request.GET.get("error")
+    if error == "access_denied":
+        return _failure(request, "denied")
+    if error or not request.GET.get("code"):
+        log.warning("AutoSync's consent came back with error %r", error)
+        return _failure(request, "refused", detail=f"AutoSync answered: {error or 'no code'}.")
+
+    try:
+        tokens = consent.exchange_code(state_data, request.GET["code"])
+    except consent.CodeRejected:
+        return _failure(request, "code")
+    except errors.AutoSyncError as exc:
+        log.warning("Exchanging a consent code failed: %r", exc)
+        return _failure(request, "down" if not exc.permanent else "refused")
+
+    try:
+        remote_shops = remote.list_shops(tokens.access_token)
+    except errors.AutoSyncError as exc:
+        log.warning("Listing the shops of a new grant failed: %r", exc)
+        if tokens.refresh_token:
+            remote.revoke(tokens.refresh_token)  # store nothing, leave nothing granted
+        if isinstance(exc, errors.InsufficientScope):
+            return _failure(request, "refused", detail="The shops list was not part of the grant.")
+        return _failure(request, "down" if not exc.permanent else "refused")
+
+    if not remote_shops:
+        if tokens.refresh_token:
+            remote.revoke(tokens.refresh_token)
+        return _failure(request, "refused", detail="No shop was selected on AutoSync's page.")
+
+    try:
+        outcome = services.connect(request.user, tokens, remote_shops)
+    except IntegrityError:
+        # Another consent for the same new shops was saved at the same moment.
+        if tokens.refresh_token:
+            remote.revoke(tokens.refresh_token)
+        return _failure(request, "refused", detail="The shops were being connected twice.")
+    if outcome.refused:
+        if tokens.refresh_token:
+            remote.revoke(tokens.refresh_token)
+        return render(request, "shops/connect_taken.html", {"taken": outcome.taken}, status=409)
+    names = ", ".join(shop.name for shop in outcome.shops)
+    messages.success(request, f"Connected to AutoSync: {names}.")
+    return redirect("shops:list")
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def shop_detail(request: HttpRequest, shop_id: int) -> HttpResponse:
+    membership = _membership(request, shop_id)
+    return _render_detail(request, membership, InviteForm(shop=membership.shop))
+
+
+def _render_detail(
+    request: HttpRequest, membership: Membership, form: InviteForm, status: int = 200
+) -> HttpResponse:
+    shop = membership.shop
+    context = {
+        "shop": shop,
+        "membership": membership,
+        "members": shop.memberships.select_related("user").order_by("user__email"),
+        "pending": shop.invites.filter(accepted_at__isnull=True),
+        "form": form,
+    }
+    template = "shops/detail.html#team" if request.htmx else "shops/detail.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def shop_invite(request: HttpRequest, shop_id: int) -> HttpResponse:
+    membership = _owner(request, shop_id)
+    form = InviteForm(request.POST, shop=membership.shop)
+    if not form.is_valid():
+        return _render_detail(request, membership, form, status=422)
+    invite = form.save(commit=False)
+    invite.shop = membership.shop
+    invite.invited_by = request.user
+    invite.save()
+    invites.send(invite)
+    messages.success(request, f"Invite sent to {invite.email}.")
+    if request.htmx:
+        return _render_detail(request, membership, InviteForm(shop=membership.shop))
+    return redirect("shops:detail", shop_id=shop_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_disconnect(request: HttpRequest, shop_id: int) -> HttpResponse:
+    membership = _owner(request, shop_id)
+    connection = membership.shop.connection
+    if connection is None or connection.status == Connection.Status.DISCONNECTED:
+        messages.info(request, f"{membership.shop.name} is not connected.")
+        return redirect("shops:detail", shop_id=shop_id)
+    shops = list(connection.shops.all())
+    # The grant is AutoSync's unit: disconnecting ends it for every shop it reaches, so the
+    # person doing it must own them all.
+    not_owned = [
+        s.name
+        for s in shops
+        if not s.memberships.filter(user=request.user, role=Role.OWNER).exists()
+    ]
+    if request.method == "POST" and not not_owned:
+        shops, revoked = services.disconnect(connection)
+        messages.success(request, f"Disconnected {', '.join(s.name for s in shops)}.")
+        if not revoked:
+            messages.warning(
+                request,
+                "AutoSync could not be reached to revoke the access. The portal has deleted "
+                "its tokens; you can also remove the portal in AutoSync's settings.",
+            )
+        return redirect("shops:list")
+    context = {"shop": membership.shop, "shops": shops, "not_owned": not_owned}
+    return render(request, "shops/disconnect.html", context, status=403 if not_owned else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        pending = invites.invite_for(token)
+    except invites.InviteUnusable as exc:
+        return render(request, "shops/invite.html", {"problem": str(exc)}, status=410)
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            membership = invites.accept(pending, request.user)
+        except invites.InviteUnusable as exc:
+            return render(
+                request, "shops/invite.html", {"invite": pending, "problem": str(exc)}, status=403
+            )
+        messages.success(request, f"You joined {membership.shop.name}.")
+        return redirect("shops:detail", shop_id=membership.shop_id)
+    context = {"invite": pending, "here": request.get_full_path(), "role": Role(pending.role).label}
+    return render(request, "shops/invite.html", context)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("shops:list")
+    return render(request, "home.html", {"signup_url": reverse("signup")})

@@ -1,0 +1,142 @@
+"""Teams: members see only their shops; owners invite by email with a signed, expiring link."""
+
+import re
+
+import pytest
+from django.core import mail, signing
+
+from portal.shops import invites
+from portal.shops.invites import link_for
+from portal.shops.models import Invite, Membership, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def shop_urls(shop_id: int) -> list[str]:
+    return [
+        f"/shops/{shop_id}/",
+        f"/shops/{shop_id}/disconnect/",
+    ]
+
+
+def test_a_stranger_gets_404_on_every_url_of_a_shop_they_are_not_in(client, cast):
+    client.force_login(cast.stranger)
+    for url in shop_urls(cast.shop.pk):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url).status_code in (404, 405), url
+    invite = client.post(
+        f"/shops/{cast.shop.pk}/invite/", {"email": "x@example.com", "role": "owner"}
+    )
+    assert invite.status_code == 404
+    assert not Invite.objects.exists()
+
+
+def test_a_stranger_does_not_see_the_shop_in_their_list(client, cast):
+    client.force_login(cast.stranger)
+    page = client.get("/shops/").content.decode()
+    assert "Elsewhere Motors" in page and "Main Street Garage" not in page
+
+
+def test_a_visitor_is_sent_to_sign_in(client, cast):
+    for url in ["/shops/", *shop_urls(cast.shop.pk)]:
+        assert client.get(url)["Location"].startswith("/accounts/login/"), url
+
+
+def test_a_teammate_sees_the_shop_but_cannot_invite_or_disconnect(client, cast):
+    client.force_login(cast.teammate)
+    detail = client.get(f"/shops/{cast.shop.pk}/")
+    assert detail.status_code == 200
+    assert b"Invite a teammate" not in detail.content
+    refused = client.get(f"/shops/{cast.shop.pk}/disconnect/")
+    assert refused.status_code == 403 and b"Only the shop&#x27;s owners" in refused.content
+    invite = client.post(
+        f"/shops/{cast.shop.pk}/invite/", {"email": "x@example.com", "role": "owner"}
+    )
+    assert invite.status_code == 403
+
+
+def test_the_shop_page_lists_the_team(client, cast):
+    client.force_login(cast.owner)
+    page = client.get(f"/shops/{cast.shop.pk}/").content.decode()
+    assert "Alice" in page and "Bob" in page and "Charlie" not in page
+
+
+def invite_link(message) -> str:
+    return re.search(r"http://127\.0\.0\.1:8000(/invites/\S+/)", message.body).group(1)
+
+
+def test_an_owner_invites_by_email_and_the_link_makes_a_member(client, cast, django_user_model):
+    client.force_login(cast.owner)
+    response = client.post(
+        f"/shops/{cast.shop.pk}/invite/", {"email": "Dana@Example.com", "role": "manager"}
+    )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["dana@example.com"]
+    link = invite_link(mail.outbox[0])
+
+    client.logout()
+    landing = client.get(link)
+    assert b"Create an account to accept" in landing.content
+    signup = client.post(
+        f"/accounts/signup/?next={link}",
+        {"email": "dana@example.com", "password1": "x7-long-pass!", "password2": "x7-long-pass!"},
+    )
+    assert signup["Location"] == link
+    accepted = client.post(link)
+    assert accepted["Location"] == f"/shops/{cast.shop.pk}/"
+    dana = django_user_model.objects.get(email="dana@example.com")
+    assert Membership.objects.get(user=dana, shop=cast.shop).role == Role.MANAGER
+    assert client.get(f"/shops/{cast.shop.pk}/").status_code == 200
+
+
+def test_an_invite_works_once(client, cast, django_user_model):
+    invite = Invite.objects.create(shop=cast.shop, email="charlie@example.com", role="staff")
+    path = link_for(invite).removeprefix("http://127.0.0.1:8000")
+    client.force_login(cast.stranger)
+    assert client.post(path).status_code == 302
+    again = client.post(path)
+    assert again.status_code == 410 and b"already used" in again.content
+
+
+def test_an_invite_for_someone_else_is_refused(client, cast):
+    invite = Invite.objects.create(shop=cast.shop, email="dana@example.com", role="owner")
+    client.force_login(cast.stranger)
+    response = client.post(link_for(invite).removeprefix("http://127.0.0.1:8000"))
+    assert response.status_code == 403
+    assert b"sent to dana@example.com" in response.content
+    assert not Membership.objects.filter(user=cast.stranger, shop=cast.shop).exists()
+
+
+def test_an_expired_or_forged_invite_link_is_refused(client, cast, monkeypatch):
+    invite = Invite.objects.create(shop=cast.shop, email="charlie@example.com", role="owner")
+    client.force_login(cast.stranger)
+    forged = signing.dumps({"invite": invite.pk}, salt="something else")
+    assert client.get(f"/invites/{forged}/").status_code == 410
+
+    token = signing.dumps({"invite": invite.pk}, salt=invites.SALT)
+    monkeypatch.setattr(invites, "MAX_AGE_SECONDS", -1)
+    response = client.get(f"/invites/{token}/")
+    assert response.status_code == 410 and b"expired" in response.content
+
+
+def test_inviting_someone_already_in_the_team_says_so(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(
+        f"/shops/{cast.shop.pk}/invite/", {"email": "bob@example.com", "role": "staff"}
+    )
+    assert response.status_code == 422
+    assert b"already in the team" in response.content
+    assert mail.outbox == []
+
+
+def test_the_invite_form_answers_htmx_with_the_team_section_only(client, cast):
+    client.force_login(cast.owner)
+    response = client.post(
+        f"/shops/{cast.shop.pk}/invite/",
+        {"email": "erin@example.com", "role": "staff"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section class="card" id="team"')
+    assert "erin@example.com" in body and "<html" not in body
