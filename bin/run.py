@@ -56,22 +56,29 @@ def has_command(project: str, name: str) -> bool:
 
 def prepare() -> dict:
     VAR.mkdir(exist_ok=True)
-    step("Migrating the sandbox database", PY, "-m", "sandbox", "migrate", "--noinput", "-v0")
-    if not SEED_FILE.exists():
+    sandbox = (PY, "-m", "sandbox")
+    step("Migrating the sandbox database", *sandbox, "migrate", "--noinput", "-v0")
+    empty = step(
+        "Looking at the sandbox's data",
+        *sandbox,
+        "shell",
+        "-c",
+        "from sandbox.core.models import Account; print(not Account.objects.exists())",
+    )
+    fresh = empty.strip() == "True"
+    if fresh:
+        # A new sandbox database: seed it, and keep what only `seed` can tell (the API keys
+        # and passwords) for the banner of later starts.
         out = step(
-            "Seeding the sandbox with demo shops",
-            PY,
-            "-m",
-            "sandbox",
-            "seed",
-            "--scale",
-            "demo",
-            "--json",
+            "Seeding the sandbox with demo shops", *sandbox, "seed", "--scale", "demo", "--json"
         )
         SEED_FILE.write_text(out)
         SEED_FILE.chmod(0o600)
+    elif not SEED_FILE.exists():
+        sys.exit("make run: var/sandbox-seed.json is gone; remove var/sandbox.sqlite3 to reseed")
     step("Migrating the portal database", PY, "manage.py", "migrate", "--noinput", "-v0")
     if has_command("portal", "register_with_sandbox"):
+        force = ("--force",) if fresh else ()
         step(
             "Registering the portal as an OAuth client of the sandbox",
             PY,
@@ -79,10 +86,14 @@ def prepare() -> dict:
             "register_with_sandbox",
             "--sandbox-url",
             SANDBOX_URL,
+            *force,
         )
+    seed = json.loads(SEED_FILE.read_text())
     if has_command("portal", "create_demo_staff"):
-        step("Creating the demo staff login", PY, "manage.py", "create_demo_staff")
-    return json.loads(SEED_FILE.read_text())
+        seed["demo_staff"] = step(
+            "Creating the demo staff login", PY, "manage.py", "create_demo_staff"
+        ).strip()
+    return seed
 
 
 def processes() -> dict[str, list[str]]:
@@ -146,10 +157,8 @@ def banner(seed: dict) -> None:
         "",
         f"  Portal   {PORTAL_URL}/",
     ]
-    demo = VAR / "demo-staff.json"
-    if demo.exists():
-        staff = json.loads(demo.read_text())
-        lines.append(f"           staff sign-in: {staff['email']} / {staff['password']}")
+    if "demo_staff" in seed:
+        lines.append(f"           {seed['demo_staff']}")
     lines.append("           (or sign up; mail the portal sends is shown at /dev/mail/)")
     lines += [
         f"  Sandbox  {SANDBOX_URL}/admin/  (AutoSync's back office and OAuth consent)",
