@@ -1,0 +1,1 @@
+"""Tests of portal.autosync, the client of the AutoSync API."""
