@@ -1,3 +1,5 @@
+"""The API's own state: request counts of the rate limiter."""
+
 from django.db import models
 
 
@@ -12,3 +14,6 @@ class RateCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key", "window_start"], name="unique_rate_window")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window_start}: {self.count}"
