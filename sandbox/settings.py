@@ -117,7 +117,9 @@ USE_TZ = True
 USE_I18N = False
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "sandbox-static"
+# The sandbox serves the admin's static files straight from the apps (WHITENOISE_USE_FINDERS);
+# collectstatic is only needed with SANDBOX_STATIC_ROOT set.
+STATIC_ROOT = os.environ.get("SANDBOX_STATIC_ROOT") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

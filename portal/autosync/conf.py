@@ -32,7 +32,7 @@ def shared_budget() -> Budget:
 
 
 def client(
-    tokens: TokenSource, *, budget_key: str, priority: Priority = "background"
+    tokens: TokenSource, *, budget_key: str, priority: Priority = "background", retries: int = 4
 ) -> AutoSyncClient:
     """A client of settings.AUTOSYNC_API_URL for one credential (`budget_key` names it)."""
     return AutoSyncClient(
@@ -42,6 +42,7 @@ def client(
         budget_key=budget_key,
         priority=priority,
         timeout=getattr(settings, "AUTOSYNC_TIMEOUT", (3.05, 20)),
+        retries=retries,
     )
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
-from portal.autosync import errors
+from portal.autosync import conf, errors
 from portal.autosync.oauth import TokenResponse
 from portal.shops import remote
 
@@ -55,7 +55,7 @@ def _client() -> DjangoOAuth2App:
         client_id=settings.AUTOSYNC_CLIENT_ID,
         client_secret=settings.AUTOSYNC_CLIENT_SECRET,
         authorize_url=settings.AUTOSYNC_AUTHORIZE_URL,
-        access_token_url=remote.token_url(),
+        access_token_url=conf.token_url(),
         compliance_fix=_server_trouble_is_unavailable,
         client_kwargs={
             "scope": SCOPES,

@@ -1,7 +1,7 @@
 """Who is calling: an `Authorization: Bearer` header turned into a Credential, or a 401."""
 
+from sandbox.core.keys import hash_key
 from sandbox.core.models import ApiKey
-from sandbox.core.seeding.keys import hash_key
 from sandbox.oauth.resource import credential_for_access_token
 
 from .credentials import SCOPES, Credential

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from . import services
+from .keys import new_api_key
 from .models import (
     Account,
     ApiKey,
@@ -27,7 +28,6 @@ from .models import (
     Vehicle,
     WorkOrder,
 )
-from .seeding.keys import new_api_key
 
 # How each model reaches its account, to show staff only their own records.
 ACCOUNT_PATH = {

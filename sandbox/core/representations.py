@@ -22,7 +22,7 @@ def when(value: datetime | None) -> str | None:
     """ISO 8601 UTC with `Z`, to the second."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def money(value: Decimal) -> float:

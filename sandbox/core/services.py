@@ -31,6 +31,7 @@ from .models import (
 from .vin import is_valid_format
 
 CENT = Decimal("0.01")
+MAX_MONEY = Decimal("9999999999.99")  # what the 12-digit money columns hold
 MAX_TEXT = 255
 OPEN_STATUSES = (
     WorkOrder.Status.DRAFT,
@@ -293,8 +294,10 @@ def create_work_order(
 
 @transaction.atomic
 def update_work_order(work_order: WorkOrder, **fields) -> WorkOrder:
-    """Change `status`, `technician_id` (None unassigns) and/or `notes`."""
+    """Change `status`, `technician_id` (None unassigns) and/or `notes`. A change emits
+    `workorder.updated` (and `workorder.completed` when it completes); no change, no event."""
     work_order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
+    before = (work_order.status, work_order.technician_id, work_order.notes)
     events = ["workorder.updated"]
     if "status" in fields:
         status = fields["status"]
@@ -313,8 +316,9 @@ def update_work_order(work_order: WorkOrder, **fields) -> WorkOrder:
         )
     if "notes" in fields:
         work_order.notes = fields["notes"] or ""
-    work_order.save()
-    _emit_work_order(work_order, *events)
+    if (work_order.status, work_order.technician_id, work_order.notes) != before:
+        work_order.save()
+        _emit_work_order(work_order, *events)
     return work_order
 
 
@@ -327,6 +331,8 @@ def _recompute_totals(work_order: WorkOrder) -> None:
     work_order.subtotal = cents(subtotal)
     work_order.tax = cents(subtotal * work_order.shop.tax_rate)
     work_order.total = work_order.subtotal + work_order.tax
+    if work_order.total > MAX_MONEY:
+        raise Invalid("line_items", f"The work order's total would exceed {MAX_MONEY}.")
     paid = work_order.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(s=Sum("amount"))
     work_order.amount_paid = paid["s"] or Decimal("0")
     work_order.save()
@@ -344,8 +350,8 @@ def _line_item(
 ) -> LineItem:
     if type not in LineItem.Type.values:
         raise Invalid(f"{field}.type", f"The '{field}.type' field must be labor, part or fee.")
-    quantity = Decimal(str(quantity))
-    unit_price = Decimal(str(unit_price))
+    quantity = cents(Decimal(str(quantity)))
+    unit_price = cents(Decimal(str(unit_price)))
     if quantity <= 0:
         raise Invalid(f"{field}.quantity", f"The '{field}.quantity' field must be positive.")
     if unit_price < 0:
@@ -361,8 +367,8 @@ def _line_item(
         job=job,
         type=type,
         description=_text(f"{field}.description", description, required=True),
-        quantity=cents(quantity),
-        unit_price=cents(unit_price),
+        quantity=quantity,
+        unit_price=unit_price,
         total=cents(quantity * unit_price),
         part=part,
     )

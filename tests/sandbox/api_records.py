@@ -77,7 +77,7 @@ def new_api_key(sandbox_db, account_id: int) -> dict:
         sandbox_db,
         "import json\n"
         "from sandbox.core.models import Account\n"
-        "from sandbox.core.seeding.keys import new_api_key\n"
+        "from sandbox.core.keys import new_api_key\n"
         f"key, plain = new_api_key(Account.objects.get(pk={account_id}), name='test')\n"
         "print(json.dumps({'id': key.id, 'key': plain}))",
     )

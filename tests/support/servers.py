@@ -70,7 +70,12 @@ def sandbox_command(
     result = subprocess.run(
         [sys.executable, "-m", "sandbox", *args],
         cwd=ROOT,
-        env={**os.environ, "SANDBOX_DATABASE_URL": database_url, **(env or {})},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
+            "SANDBOX_DATABASE_URL": database_url,
+            **(env or {}),
+        },
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -96,6 +101,13 @@ class SandboxDatabase:
 
     def command(self, *args: str, env: dict | None = None) -> str:
         return sandbox_command(self.url, *args, env=env)
+
+    def new_api_keys(self, account_id: int, count: int = 1) -> list[str]:
+        """Fresh API keys: a test that counts requests needs a rate window of its own."""
+        out = self.command(
+            "create_api_key", "--account", str(account_id), "--count", str(count), "--json"
+        )
+        return json.loads(out)["keys"]
 
     def drop(self) -> None:
         drop_database(self.url)
@@ -123,6 +135,7 @@ class LiveSandbox:
     def start(self) -> LiveSandbox:
         env = {
             **os.environ,
+            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
             "SANDBOX_DATABASE_URL": self.database.url,
             "SANDBOX_BASE_URL": self.url,
             **{k: str(v) for k, v in self.env.items()},
@@ -159,7 +172,7 @@ class LiveSandbox:
             try:
                 requests.get(f"{self.url}/.well-known/oauth-authorization-server", timeout=2)
                 return self
-            except (requests.ConnectionError, requests.Timeout):
+            except requests.RequestException:
                 time.sleep(0.2)
         raise RuntimeError("the sandbox server did not start within 60 s")
 

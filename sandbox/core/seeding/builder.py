@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from sandbox.core.keys import new_api_key
 from sandbox.core.models import (
     Account,
     Appointment,
@@ -29,7 +30,6 @@ from sandbox.core.models import (
     WorkOrder,
 )
 
-from .keys import new_api_key
 from .shop import DEMO, LARGE, SMALL, ShopBuilder, ShopSpec
 
 SCALES = {"small": SMALL, "demo": DEMO, "large": LARGE}

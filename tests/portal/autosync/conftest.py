@@ -1,24 +1,14 @@
 """Fixtures of the client's tests: fresh API keys on the live sandbox and clients that use them."""
 
-import json
-
 import pytest
 
 from portal.autosync.budget import MemoryBudget
 from portal.autosync.client import AutoSyncClient
 from portal.autosync.tokens import StaticToken
 
-# Minted in one `shell` call per session (about a second); each test that counts requests
+# Minted in one `create_api_key` call per session (about a second); each test that counts requests
 # takes its own, so that its rate-limit window is not shared with any other test.
 KEYS_PER_SESSION = 12
-
-MINT_KEYS = """
-import json
-from sandbox.core.models import Account
-from sandbox.core.seeding.keys import new_api_key
-account = Account.objects.get(pk={account})
-print(json.dumps([new_api_key(account, "portal client tests")[1] for _ in range({count})]))
-"""
 
 
 @pytest.fixture(scope="session")
@@ -41,9 +31,7 @@ def stranger_shop_id(sandbox_db, johnsons) -> int:
 
 @pytest.fixture(scope="session")
 def key_pool(sandbox_db, johnsons) -> list[str]:
-    code = MINT_KEYS.format(count=KEYS_PER_SESSION, account=johnsons["id"])
-    output = sandbox_db.command("shell", "--no-imports", "-c", code)
-    return json.loads(output.strip().splitlines()[-1])
+    return sandbox_db.new_api_keys(johnsons["id"], count=KEYS_PER_SESSION)
 
 
 @pytest.fixture(scope="session")
