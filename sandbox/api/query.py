@@ -79,7 +79,7 @@ def choice(request: HttpRequest, name: str, allowed: Iterable[str]) -> str | Non
 
 def page_of(request: HttpRequest, queryset: QuerySet) -> tuple[list, dict]:
     """One page of `queryset` ordered by id, and its pagination block. Three queries: the
-    count, the page's ids and its rows (no rows query for a page past the end)."""
+    count, the page's ids and its rows (neither for a page past the end)."""
     page = integer(request, "page")
     per_page = integer(request, "per_page")
     page = 1 if page is None else page
@@ -92,6 +92,10 @@ def page_of(request: HttpRequest, queryset: QuerySet) -> tuple[list, dict]:
     offset = (page - 1) * per_page
     # The page's ids first, then the rows with their joins: joining every row the offset skips
     # made deep pages of work orders several times slower (benchmarks/sandbox_lists.py).
-    ids = list(queryset.order_by("id").values_list("id", flat=True)[offset : offset + per_page])
+    ids = (
+        list(queryset.order_by("id").values_list("id", flat=True)[offset : offset + per_page])
+        if offset < total
+        else []
+    )
     rows = list(queryset.filter(id__in=ids).order_by("id")) if ids else []
     return rows, {"page": page, "per_page": per_page, "total": total}
