@@ -37,7 +37,7 @@ def new_garage(sandbox_db) -> dict:
         "from datetime import UTC, datetime\n"
         "from sandbox.core import services\n"
         "from sandbox.core.models import Account, Part, Shop\n"
-        "from sandbox.core.seeding.keys import new_api_key\n"
+        "from sandbox.core.keys import new_api_key\n"
         "account = Account.objects.create(name='Fuzzed Garage')\n"
         "shop = Shop.objects.create(account=account, name='Fuzzed Garage',"
         " slug='fuzzed-' + secrets.token_hex(4))\n"
