@@ -1,6 +1,16 @@
-from django.urls import path
-from django.views.generic import TemplateView
+"""The portal's URLs: each app brings its own."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from portal.shops.views import home
+
+admin.site.site_header = "AutoSync customer portal"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", home, name="home"),
+    path("", include("portal.accounts.urls")),
+    path("", include("portal.shops.urls")),
+    path("", include("portal.mirror.urls")),  # webhooks/autosync/, shops/<id>/sync/
+    path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,342 @@
+"""The mirror's budget and speed: requests a first sync spends, ingest rate, webhook freshness.
+
+Run from the repository root: `.venv/bin/python benchmarks/portal_sync.py [--only a,b,c]`.
+Everything runs on 127.0.0.1 in a temporary directory: a sandbox seeded at `large` scale
+(SQLite, or a new PostgreSQL database beside SANDBOX_DATABASE_URL), and a portal database in
+SQLite. Each phase is bounded in time.
+
+(a) Budget: the first full sync of the large shop against the sandbox's rate limit, with the
+    window scaled down (SANDBOX_RATE_LIMIT=100, SANDBOX_RATE_WINDOW=6: the same 100-request
+    windows, ten times as many a minute, so it finishes in minutes, not an hour). Reports list
+    requests against the minimum (ceil(total/100) per resource), 429s, and the wall time
+    against the bound the limit sets.
+(b) Ingest: the same sync with the limit out of the way, in records per second, against the
+    sandbox's own list throughput in the same run (the ceiling).
+(c) Freshness: an API write to a work order until the mirror shows it, through the sandbox's
+    webhook sender, the portal's web process and one Celery worker (filesystem broker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from math import ceil
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.servers import LiveSandbox, SandboxDatabase, free_port  # noqa: E402
+
+RESOURCES = (
+    "customers",
+    "vehicles",
+    "workorders",
+    "appointments",
+    "payments",
+    "inventory",
+    "employees",
+)
+WORK = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+os.environ.update(
+    {
+        "VAR_DIR": str(WORK),
+        "DATABASE_URL": f"sqlite:///{WORK / 'portal.sqlite3'}",
+        "LOG_LEVEL": "WARNING",
+    }
+)
+SANDBOX_ENV = {"DJANGO_SETTINGS_MODULE": "sandbox.settings"}
+
+
+def portal_setup() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"  # after the sandbox's commands
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def connected_shop(remote: dict, api_key: str, api_url: str):
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from portal.autosync.oauth import TokenResponse
+    from portal.mirror.models import SyncRun
+    from portal.shops.models import Connection, Shop
+
+    settings.AUTOSYNC_API_URL = api_url
+    Shop.objects.filter(remote_id=remote["id"]).delete()
+    connection = Connection()
+    connection.store_tokens(TokenResponse(api_key, "", timezone.now() + timedelta(days=1), ""))
+    connection.save()
+    shop = Shop.objects.create(
+        remote_id=remote["id"], name=remote["name"], slug=remote["slug"], connection=connection
+    )
+    SyncRun.objects.filter(shop=shop).delete()  # the post_save trigger's run: we run our own
+    return shop
+
+
+def full_sync(shop) -> tuple[float, dict]:
+    """One full sync in this process; its wall time and what it sent, by kind and status."""
+    from portal.autosync import conf
+    from portal.mirror import sync
+    from portal.mirror.models import SyncRun
+
+    conf.shared_budget.cache_clear()
+    sent = {"list": 0, "detail": 0, "429": 0, "other_errors": 0}
+    counted = sync.ShopSync._counted
+
+    def tally(self, method, path, status, seconds):
+        counted(self, method, path, status, seconds)
+        parts = path.strip("/").split("/")
+        sent["detail" if len(parts) > 3 else "list"] += 1
+        if status == 429:
+            sent["429"] += 1
+        elif status is None or status >= 400:
+            sent["other_errors"] += 1
+
+    sync.ShopSync._counted = tally
+    try:
+        started = time.monotonic()
+        run = sync.run(SyncRun.objects.create(shop=shop, mode="full").pk)
+        elapsed = time.monotonic() - started
+    finally:
+        sync.ShopSync._counted = counted
+    assert run.status == "done", run.error
+    return elapsed, sent
+
+
+def totals(api_url: str, api_key: str, shop_id: int) -> dict[str, int]:
+    headers = {"Authorization": f"Bearer {api_key}"}
+    result = {}
+    for resource in RESOURCES:
+        body = requests.get(
+            f"{api_url}/shops/{shop_id}/{resource}",
+            params={"per_page": 1},
+            headers=headers,
+            timeout=30,
+        ).json()
+        result[resource] = body["pagination"]["total"]
+    return result
+
+
+def budget(db: SandboxDatabase, account: dict) -> None:
+    print("\n(a) First sync of the large shop at the rate limit (100 requests per 6 s window)")
+    server = LiveSandbox(
+        db,
+        env={**SANDBOX_ENV, "SANDBOX_RATE_LIMIT": "100", "SANDBOX_RATE_WINDOW": "6"},
+        log_path=WORK / "sandbox-a.log",
+    ).start()
+    try:
+        remote = account["shops"][0]
+        counts = totals(server.api_url, account["api_key"], remote["id"])
+        minimum = sum(max(1, ceil(n / 100)) for n in counts.values())
+        shop = connected_shop(remote, account["api_key"], server.api_url)
+        elapsed, sent = full_sync(shop)
+    finally:
+        server.stop()
+    # Background work may use 80 of each 100 (20 % is kept for bookings): that is the bound.
+    windows = (sent["list"] + sent["detail"]) / 80
+    print(f"  records at AutoSync: {sum(counts.values())} ({json.dumps(counts)})")
+    print(
+        f"  list requests: {sent['list']}  minimum: {minimum}  ratio: {sent['list'] / minimum:.3f}"
+    )
+    print(f"  detail requests (open work orders): {sent['detail']}")
+    print(f"  429 answers: {sent['429']}  other errors: {sent['other_errors']}")
+    print(
+        f"  wall time: {elapsed:.1f} s; bound at 80 background requests a 6 s window: "
+        f"{windows * 6:.1f} s (at the real 100/min: {windows:.1f} min)"
+    )
+
+
+def ingest(db: SandboxDatabase, account: dict) -> None:
+    print("\n(b) Ingest of the large shop with the rate limit out of the way")
+    server = LiveSandbox(
+        db, env={**SANDBOX_ENV, "SANDBOX_RATE_LIMIT": "10000000"}, log_path=WORK / "sandbox-b.log"
+    ).start()
+    try:
+        remote = account["shops"][0]
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {account['api_key']}"
+        started, fetched = time.monotonic(), 0
+        for resource in RESOURCES:
+            page = 1
+            while True:
+                body = session.get(
+                    f"{server.api_url}/shops/{remote['id']}/{resource}",
+                    params={"page": page, "per_page": 100},
+                    timeout=60,
+                ).json()
+                fetched += len(body["data"])
+                if page * 100 >= body["pagination"]["total"]:
+                    break
+                page += 1
+        ceiling = fetched / (time.monotonic() - started)
+        shop = connected_shop(remote, account["api_key"], server.api_url)
+        elapsed, sent = full_sync(shop)
+    finally:
+        server.stop()
+    print(f"  sandbox list throughput (one client, same pages): {ceiling:,.0f} records/s")
+    print(
+        f"  mirror ingest: {fetched:,} records in {elapsed:.1f} s = {fetched / elapsed:,.0f} "
+        f"records/s ({fetched / elapsed / ceiling:.0%} of the ceiling; includes "
+        f"{sent['detail']} detail requests)"
+    )
+
+
+def freshness(db: SandboxDatabase, account: dict, samples: int) -> None:
+    print(f"\n(c) Freshness: API write to mirror, {samples} work order changes")
+    from portal.mirror import sync
+    from portal.mirror.models import SyncRun, WorkOrder
+
+    server = LiveSandbox(
+        db, env={**SANDBOX_ENV, "SANDBOX_RATE_LIMIT": "100000"}, log_path=WORK / "sandbox-c.log"
+    ).start()
+    web_port = free_port()
+    endpoint = json.loads(
+        db.command(
+            "add_webhook_endpoint",
+            "--account",
+            str(account["id"]),
+            "--url",
+            f"http://127.0.0.1:{web_port}/webhooks/autosync/",
+            "--json",
+            env=SANDBOX_ENV,
+        )
+    )
+    env = {
+        **os.environ,
+        "AUTOSYNC_API_URL": server.api_url,
+        "AUTOSYNC_WEBHOOK_SECRET": endpoint["secret"],
+    }
+    logs = (WORK / "processes.log").open("ab")
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{web_port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=logs,
+            stderr=logs,
+        ),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--pool=solo",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                "-l",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=logs,
+            stderr=logs,
+        ),
+        subprocess.Popen(
+            [sys.executable, "-m", "sandbox", "deliver_webhooks", "--poll", "0.1"],
+            cwd=ROOT,
+            env={**os.environ, **SANDBOX_ENV, "SANDBOX_DATABASE_URL": db.url},
+            stdout=logs,
+            stderr=logs,
+        ),
+    ]
+    try:
+        remote = account["shops"][1]  # a small shop: this measures the path, not the size
+        shop = connected_shop(remote, account["api_key"], server.api_url)
+        sync.run(SyncRun.objects.create(shop=shop, mode="full").pk)
+        order = WorkOrder.objects.filter(shop=shop, status="in_progress").first()
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {account['api_key']}"
+        time.sleep(3)  # the worker and the web process finish starting
+        latencies = []
+        for n in range(samples):
+            notes = f"freshness probe {n} {time.time()}"
+            started = time.monotonic()
+            answer = session.put(
+                f"{server.api_url}/shops/{remote['id']}/workorders/{order.remote_id}",
+                json={"notes": notes},
+                timeout=30,
+            )
+            assert answer.status_code == 200, answer.text
+            deadline = started + 30
+            while time.monotonic() < deadline:
+                if WorkOrder.objects.filter(pk=order.pk, notes=notes).exists():
+                    latencies.append(time.monotonic() - started)
+                    break
+                time.sleep(0.02)
+            else:
+                print(f"  sample {n}: not mirrored within 30 s")
+            time.sleep(0.3)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(20)
+        server.stop()
+    if latencies:
+        latencies.sort()
+        p50 = statistics.median(latencies)
+        p95 = latencies[min(len(latencies) - 1, ceil(0.95 * len(latencies)) - 1)]
+        print(
+            f"  mirrored {len(latencies)}/{samples}: p50 {p50:.2f} s, p95 {p95:.2f} s, "
+            f"max {latencies[-1]:.2f} s"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="a,b,c", help="Phases to run, e.g. a,c.")
+    parser.add_argument("--samples", type=int, default=40, help="Freshness samples.")
+    args = parser.parse_args()
+    # Terminated: unwind, so that every server started here is stopped by its `finally`.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    phases = set(args.only.split(","))
+    print(f"Working in {WORK}")
+    started = time.monotonic()
+    scale = "large" if phases & {"a", "b"} else "small"
+    db = SandboxDatabase.create(WORK, scale=scale)
+    print(f"Seeded the sandbox at {scale} scale in {time.monotonic() - started:.0f} s")
+    portal_setup()
+    account = next(a for a in db.seed["accounts"] if len(a["shops"]) >= 2)
+    try:
+        if "a" in phases:
+            budget(db, account)
+        if "b" in phases:
+            ingest(db, account)
+        if "c" in phases:
+            freshness(db, account, args.samples)
+    finally:
+        db.drop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,422 @@
+"""The mirror: each shop's AutoSync records as the portal last saw them, and the sync's books.
+
+Every mirrored row is unique on (shop, remote_id), keeps the columns pages query, the last
+payload AutoSync sent, and its clock: `observed_at` (when the data was seen: a request's send
+time or a webhook's `timestamp`), `remote_updated_at` (AutoSync's own `updated_at`, when it
+sends one) and `confirmed_at`. Writes go through `portal.mirror.upsert`, which never lets older
+data overwrite newer data.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from portal.shops.models import Shop
+
+#: The resources the sync mirrors, in the API's words (sync_status's keys).
+RESOURCES = (
+    "customers",
+    "vehicles",
+    "workorders",
+    "appointments",
+    "payments",
+    "inventory",
+    "employees",
+)
+
+#: Work order statuses that are still moving (the `status` filter polls each).
+OPEN_STATUSES = ("draft", "in_progress", "waiting_parts", "completed")
+#: Open work orders a customer follows live: their detail is always mirrored. A completed
+#: one waits for its invoice (a large shop has thousands): its detail is fetched when it
+#: changes or someone looks at it.
+ACTIVE_STATUSES = ("draft", "in_progress", "waiting_parts")
+#: A work order's statuses in the order a job usually moves through them.
+STATUS_ORDER = (*OPEN_STATUSES, "invoiced")
+
+
+class MirroredRecord(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    remote_id = models.BigIntegerField()
+    payload = models.JSONField(default=dict)
+    remote_updated_at = models.DateTimeField(null=True, blank=True)
+    observed_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField()
+    # Set by a full reconciliation that no longer found the record at AutoSync.
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "remote_id"], name="%(app_label)s_%(class)s_unique_remote"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.remote_id}"
+
+
+class Customer(MirroredRecord):
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    phone = models.CharField(max_length=64, blank=True)
+    is_business = models.BooleanField(default=False)
+    remote_created_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(MirroredRecord.Meta):
+        indexes = [
+            models.Index(fields=["shop", "email"], name="mirror_customer_email"),
+            models.Index(fields=["shop", "remote_created_at"], name="mirror_customer_created"),
+        ]
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Vehicle(MirroredRecord):
+    customer_remote_id = models.BigIntegerField(null=True, blank=True)
+    year = models.IntegerField(null=True, blank=True)
+    make = models.CharField(max_length=255, blank=True)
+    model = models.CharField(max_length=255, blank=True)
+    vin = models.CharField(max_length=32, blank=True)
+    license_plate = models.CharField(max_length=32, blank=True)
+    mileage = models.IntegerField(null=True, blank=True)
+
+    class Meta(MirroredRecord.Meta):
+        indexes = [models.Index(fields=["shop", "customer_remote_id"], name="mirror_vehicle_owner")]
+
+
+class WorkOrder(MirroredRecord):
+    number = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=32)
+    customer_remote_id = models.BigIntegerField(null=True, blank=True)
+    customer_name = models.CharField(max_length=255, blank=True)
+    vehicle_remote_id = models.BigIntegerField(null=True, blank=True)
+    technician_remote_id = models.BigIntegerField(null=True, blank=True)
+    technician_name = models.CharField(max_length=255, blank=True)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    tax = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    notes = models.TextField(blank=True)
+    remote_created_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # From the detail (GET one) only; None until a detail was mirrored.
+    amount_paid = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    balance_due = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    detail_observed_at = models.DateTimeField(null=True, blank=True)
+    # Set by pages while a person looks at the work order: the open poll fetches its detail.
+    wanted_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta(MirroredRecord.Meta):
+        indexes = [
+            models.Index(fields=["shop", "customer_remote_id"], name="mirror_wo_customer"),
+            models.Index(fields=["shop", "status"], name="mirror_wo_status"),
+            models.Index(fields=["shop", "vehicle_remote_id"], name="mirror_wo_vehicle"),
+            models.Index(fields=["shop", "remote_created_at"], name="mirror_wo_created"),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def status_history(self) -> list[WorkOrderStatus]:
+        """The statuses seen, oldest first, a repeat of the previous status left out.
+
+        Webhook timestamps are whole seconds: statuses seen in the same second are put in
+        workflow order, so the history does not depend on the order deliveries arrived in."""
+
+        def rank(entry: WorkOrderStatus) -> tuple:
+            order = STATUS_ORDER.index(entry.status) if entry.status in STATUS_ORDER else 99
+            return (entry.seen_at.replace(microsecond=0), order, entry.seen_at)
+
+        history: list[WorkOrderStatus] = []
+        for entry in sorted(self.statuses.all(), key=rank):
+            if not history or history[-1].status != entry.status:
+                history.append(entry)
+        return history
+
+    def want(self, seconds: int = 300) -> None:
+        """A person is looking: keep its detail fresh for a while (the open poll reads this)."""
+        until = timezone.now() + timedelta(seconds=seconds)
+        WorkOrder.objects.filter(pk=self.pk).update(wanted_until=until)
+
+
+class WorkOrderStatus(models.Model):
+    """One status of a work order as the portal saw it, and when it saw it."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="statuses")
+    status = models.CharField(max_length=32)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_order", "status", "seen_at"], name="mirror_wo_status_seen_once"
+            )
+        ]
+        ordering = ("seen_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.status} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Job(models.Model):
+    """A job of a work order, from its detail; replaced whole when a newer detail arrives."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    remote_id = models.BigIntegerField()
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="jobs")
+    name = models.CharField(max_length=255, blank=True)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "remote_id"], name="mirror_job_unique_remote")
+        ]
+        ordering = ("position", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LineItem(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    remote_id = models.BigIntegerField()
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="line_items")
+    type = models.CharField(max_length=16)
+    description = models.CharField(max_length=255, blank=True)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    part_remote_id = models.BigIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "remote_id"], name="mirror_line_unique_remote")
+        ]
+        ordering = ("position", "id")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Appointment(MirroredRecord):
+    customer_remote_id = models.BigIntegerField(null=True, blank=True)
+    vehicle_remote_id = models.BigIntegerField(null=True, blank=True)
+    start_time = models.DateTimeField(null=True, blank=True)
+    end_time = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    remote_created_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(MirroredRecord.Meta):
+        indexes = [
+            models.Index(fields=["shop", "start_time"], name="mirror_appt_start"),
+            models.Index(fields=["shop", "customer_remote_id"], name="mirror_appt_customer"),
+        ]
+
+
+class Payment(MirroredRecord):
+    work_order_remote_id = models.BigIntegerField(null=True, blank=True)
+    customer_remote_id = models.BigIntegerField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    method = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    remote_created_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(MirroredRecord.Meta):
+        indexes = [
+            models.Index(fields=["shop", "work_order_remote_id"], name="mirror_payment_wo"),
+            models.Index(fields=["shop", "customer_remote_id"], name="mirror_payment_customer"),
+        ]
+
+
+class Part(MirroredRecord):
+    part_number = models.CharField(max_length=64, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    quantity = models.IntegerField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    reorder_threshold = models.IntegerField(null=True, blank=True)
+
+
+class Employee(MirroredRecord):
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    role = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+
+
+class ShopNotice(models.Model):
+    """An event the pages show as it came: a finished inspection, a part running low."""
+
+    class Kind(models.TextChoices):
+        INSPECTION = "inspection", "Inspection completed"
+        LOW_STOCK = "low_stock", "Low stock"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    remote_id = models.BigIntegerField(help_text="The inspection's or the part's id.")
+    work_order_remote_id = models.BigIntegerField(null=True, blank=True)
+    customer_remote_id = models.BigIntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "kind", "remote_id", "occurred_at"], name="mirror_notice_once"
+            )
+        ]
+        ordering = ("-occurred_at",)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.remote_id}"
+
+
+class WebhookEvent(models.Model):
+    """A verified delivery, recorded before it is answered; processed later by a task."""
+
+    key = models.CharField(max_length=128, unique=True)
+    name = models.CharField(max_length=64)
+    shop_remote_id = models.BigIntegerField(null=True, blank=True)
+    timestamp = models.CharField(max_length=64, blank=True)
+    body = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    outcome = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["processed_at", "received_at"], name="mirror_event_todo")]
+        ordering = ("received_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+class SyncState(models.Model):
+    """One per shop: the lease that keeps two syncs of a shop apart, and what is done."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="sync_state")
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    full_synced_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Sync of {self.shop}"
+
+
+class ResourceState(models.Model):
+    """Per shop and resource: AutoSync's total at the last look, last success, last error."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=32)
+    remote_total = models.IntegerField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "resource"], name="mirror_resource_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} of {self.shop}"
+
+
+class SyncRun(models.Model):
+    """One requested sync of a shop, recorded before it is queued (the sweeper finds it)."""
+
+    class Mode(models.TextChoices):
+        FULL = "full", "Full"
+        INCREMENTAL = "incremental", "Incremental"
+        OPEN = "open", "Open work orders"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        PAUSED = "paused", "Paused"
+        SKIPPED = "skipped", "Skipped"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_runs")
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "shop"], name="mirror_run_active")]
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} sync of {self.shop} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+
+class RunProgress(models.Model):
+    """How far a run got in one resource: pages done of the total AutoSync reported."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="progress")
+    resource = models.CharField(max_length=32)
+    done = models.IntegerField(default=0)
+    total = models.IntegerField(null=True, blank=True)
+    next_page = models.IntegerField(default=1)
+    finished = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "resource"], name="mirror_progress_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource}: {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(100 * self.done / self.total))
+
+
+class RequestCount(models.Model):
+    """Requests sent to AutoSync per shop, resource and minute (for `sync_status`)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=32)
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "resource", "minute"], name="mirror_request_minute"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.resource} requests at {self.minute}"

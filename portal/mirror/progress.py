@@ -1,0 +1,72 @@
+"""What the sync progress page shows: the current (or last) run per resource, and the books."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.shops.models import Shop
+
+from .models import RunProgress, SyncRun
+from .sync import DETAILS, FULL_ORDER, status_of
+
+LABELS = {
+    "employees": "Employees",
+    "customers": "Customers",
+    "vehicles": "Vehicles",
+    "workorders": "Work orders",
+    "appointments": "Appointments",
+    "payments": "Payments",
+    "inventory": "Parts",
+    DETAILS: "Open work order details",
+}
+
+
+@dataclass(frozen=True)
+class Bar:
+    resource: str
+    label: str
+    done: int
+    total: int | None
+    finished: bool
+
+    @property
+    def maximum(self) -> int:
+        """The <progress> element's max: 1 for an empty list, so a finished bar is full."""
+        return max(self.total or 0, self.done, 1)
+
+    @property
+    def value(self) -> int:
+        return self.maximum if self.finished else self.done
+
+
+def context(shop: Shop) -> dict:
+    """The template context of `mirror/sync.html` (and of its `progress` partial)."""
+    runs = SyncRun.objects.filter(shop=shop)
+    run = (
+        runs.filter(status__in=(SyncRun.Status.PENDING, SyncRun.Status.RUNNING)).first()
+        or runs.filter(mode=SyncRun.Mode.FULL).first()
+        or runs.first()
+    )
+    bars = []
+    if run is not None:
+        saved = {p.resource: p for p in RunProgress.objects.filter(run=run)}
+        order = (*FULL_ORDER, DETAILS) if run.mode == SyncRun.Mode.FULL else tuple(saved)
+        for resource in order:
+            p = saved.get(resource)
+            bars.append(
+                Bar(
+                    resource,
+                    LABELS.get(resource, resource),
+                    p.done if p else 0,
+                    p.total if p else None,
+                    bool(p and p.finished),
+                )
+            )
+    books = status_of(shop)
+    return {
+        "shop": shop,
+        "run": run,
+        "running": bool(run and run.is_active),
+        "bars": bars,
+        "books": [(LABELS[r], r, books[r]) for r in books],
+    }
