@@ -31,6 +31,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         database.setdefault("TEST", {})["NAME"] = str(path)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def tasks_stay_in_the_test_process():
+    """Tasks queued on commit (a connected shop's first sync) go to an in-memory broker, not
+    to var/celery/ or Redis; the tests that need a real worker start their own processes."""
+    from portal.celery import app
+
+    broker = app.conf.broker_url
+    app.conf.broker_url = "memory://"
+    yield
+    app.conf.broker_url = broker
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # The real hasher costs ~0.3 s a user; the suite makes hundreds.
