@@ -62,6 +62,7 @@ def prepare() -> dict:
         "Looking at the sandbox's data",
         *sandbox,
         "shell",
+        "--no-imports",
         "-c",
         "from sandbox.core.models import Account; print(not Account.objects.exists())",
     )
