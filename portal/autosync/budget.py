@@ -14,6 +14,7 @@ import logging
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import asdict, dataclass
@@ -74,7 +75,7 @@ class Window:
         self.blocked_until = max(self.blocked_until, until)
 
 
-class Budget:
+class Budget(ABC):
     """Shared per-credential windows; subclasses provide an atomic read-modify-write."""
 
     # The store's own failures (Redis down, a SQLite lock held too long).
@@ -91,9 +92,9 @@ class Budget:
         self.clock = clock
         self.sleep = sleep
 
+    @abstractmethod
     def _update(self, key: str, change: Callable[[Window], T]) -> T:
         """Apply `change` to the stored window of `key` atomically across processes."""
-        raise NotImplementedError
 
     def acquire(self, key: str, priority: Priority = "background", timeout: float = 60.0) -> None:
         """Wait (sleeping) until a request may be sent now; BudgetExhausted if not in `timeout`."""
