@@ -620,6 +620,15 @@ def test_an_access_token_expires_after_the_configured_lifetime(
     assert api_for(renewed.json()["access_token"], server=server).get("/shops").status_code == 200
 
 
+def test_a_code_expires_after_the_configured_lifetime(start_sandbox, app, johnsons):
+    server = start_sandbox(SANDBOX_CODE_TTL="1")
+    verifier, challenge = pkce_pair()
+    params = consent_params(app, code_challenge=challenge, code_challenge_method="S256")
+    code = location_query(Browser(server, johnsons["users"][1]).decide(params))["code"]
+    time.sleep(1.5)
+    assert_oauth_error(exchange(server, app, code, verifier), 400, "invalid_grant")
+
+
 # --- the account's authorized applications ---------------------------------------------------
 
 
