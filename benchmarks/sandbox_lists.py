@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.servers import (  # noqa: E402
+    Gunicorn,
     drop_database,
-    free_port,
     fresh_database_url,
     sandbox_command,
 )
@@ -42,59 +41,6 @@ RESOURCES = (
     "employees",
 )
 PER_PAGE = 100
-
-
-class Server:
-    """A gunicorn process serving `app`, started the same way for the sandbox and the
-    baseline (the flags of tests.support.servers.LiveSandbox), so only the app differs."""
-
-    def __init__(self, app: str, env: dict, log: Path, workers: int):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                app,
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "8",
-                "--timeout",
-                "120",
-                "--graceful-timeout",
-                "2",
-            ],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=self.log,
-            stderr=self.log,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{app} exited; see {log}")
-            try:
-                requests.get(self.url, timeout=2)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        raise RuntimeError(f"{app} did not start within 60 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
 
 
 def measure(url: str, paths: list[str], headers: dict, concurrency: int) -> dict:
@@ -130,7 +76,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="sandbox-bench-"))
     url = fresh_database_url(os.environ.get("SANDBOX_DATABASE_URL"), work)
-    servers: list[Server] = []
+    servers: list[Gunicorn] = []
     try:
         sandbox_command(url, "migrate", "-v0")
         started = time.monotonic()
@@ -141,7 +87,7 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {johnsons['api_key']}"}
         print(f"database: {url.split('://')[0]}; seeded `large` in {seed_seconds:.1f} s")
 
-        sandbox = Server(
+        sandbox = Gunicorn(
             "sandbox.wsgi:application",
             {
                 "SANDBOX_DATABASE_URL": url,
@@ -151,8 +97,8 @@ def main() -> None:
                 "SANDBOX_SECRET_KEY": secrets.token_urlsafe(32),
                 "SANDBOX_LOG_LEVEL": "WARNING",
             },
-            work / "sandbox.log",
-            args.workers,
+            log_path=work / "sandbox.log",
+            workers=args.workers,
         )
         servers.append(sandbox)
         # Each endpoint is read page after page (deep pages cost the sandbox more), and its
@@ -174,11 +120,11 @@ def main() -> None:
             first_pages[path] = first.text
         bodies = work / "bodies.json"
         bodies.write_text(json.dumps(first_pages))
-        baseline = Server(
+        baseline = Gunicorn(
             "benchmarks.baseline_app:application",
             {"BENCH_BODIES": str(bodies)},
-            work / "baseline.log",
-            args.workers,
+            log_path=work / "baseline.log",
+            workers=args.workers,
         )
         servers.append(baseline)
 

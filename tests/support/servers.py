@@ -113,44 +113,33 @@ class SandboxDatabase:
         drop_database(self.url)
 
 
-@dataclass
-class LiveSandbox:
-    """A sandbox server process (gunicorn, several workers) serving `database`."""
+class Gunicorn:
+    """A gunicorn process serving one WSGI app on a free local port (2 workers x 8 threads by
+    default: several processes, as production has). Benchmarks start theirs the same way."""
 
-    database: SandboxDatabase
-    env: dict = field(default_factory=dict)
-    workers: int = 2
-    port: int = field(default_factory=free_port)
-    log_path: Path | None = None
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.url}/v1"
-
-    def start(self) -> LiveSandbox:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
-            "SANDBOX_DATABASE_URL": self.database.url,
-            "SANDBOX_BASE_URL": self.url,
-            **{k: str(v) for k, v in self.env.items()},
-        }
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+    def __init__(
+        self,
+        app: str,
+        env: dict,
+        *,
+        log_path: Path | None = None,
+        workers: int = 2,
+        port: int | None = None,
+        ready_path: str = "/",
+    ):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "sandbox.wsgi:application",
+                app,
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",
-                str(self.workers),
+                str(workers),
                 "--worker-class",
                 "gthread",
                 "--threads",
@@ -161,26 +150,74 @@ class LiveSandbox:
                 "2",
             ],
             cwd=ROOT,
-            env=env,
+            env={**os.environ, **{k: str(v) for k, v in env.items()}},
             stdout=log,
             stderr=log,
         )
+        if log is not subprocess.DEVNULL:
+            log.close()  # the child has its own descriptor
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the sandbox server exited; see {self.log_path}")
+                raise RuntimeError(f"{app} exited at start; see {log_path}")
             try:
-                requests.get(f"{self.url}/.well-known/oauth-authorization-server", timeout=2)
-                return self
+                requests.get(self.url + ready_path, timeout=2)
+                return
             except requests.RequestException:
                 time.sleep(0.2)
-        raise RuntimeError("the sandbox server did not start within 60 s")
+        self.stop()
+        raise RuntimeError(f"{app} did not start within 60 s; see {log_path}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
+        if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+@dataclass
+class LiveSandbox:
+    """A sandbox server process (gunicorn, several workers) serving `database`."""
+
+    database: SandboxDatabase
+    env: dict = field(default_factory=dict)
+    workers: int = 2
+    port: int = field(default_factory=free_port)
+    log_path: Path | None = None
+    server: Gunicorn | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/v1"
+
+    @property
+    def process(self) -> subprocess.Popen | None:
+        return self.server.process if self.server else None
+
+    def start(self) -> LiveSandbox:
+        env = {
+            "DJANGO_SETTINGS_MODULE": "sandbox.settings",
+            "SANDBOX_DATABASE_URL": self.database.url,
+            "SANDBOX_BASE_URL": self.url,
+            **self.env,
+        }
+        self.server = Gunicorn(
+            "sandbox.wsgi:application",
+            env,
+            log_path=self.log_path,
+            workers=self.workers,
+            port=self.port,
+            ready_path="/.well-known/oauth-authorization-server",
+        )
+        return self
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.stop()
