@@ -35,7 +35,12 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.servers import LiveSandbox, SandboxDatabase, free_port  # noqa: E402
+from tests.support.servers import (  # noqa: E402
+    LiveSandbox,
+    SandboxDatabase,
+    celery_worker,
+    free_port,
+)
 
 RESOURCES = (
     "customers",
@@ -241,26 +246,7 @@ def freshness(db: SandboxDatabase, account: dict, samples: int) -> None:
             stdout=logs,
             stderr=logs,
         ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "--pool=solo",
-                "--without-mingle",
-                "--without-gossip",
-                "--without-heartbeat",
-                "-l",
-                "WARNING",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=logs,
-            stderr=logs,
-        ),
+        celery_worker(env, "bench", logs, loglevel="WARNING"),
         subprocess.Popen(
             [sys.executable, "-m", "sandbox", "deliver_webhooks", "--poll", "0.1"],
             cwd=ROOT,

@@ -19,6 +19,18 @@ from portal.shops.models import Connection, Membership, Role, Shop
 PASSWORD = "correct horse battery staple"
 
 
+def portal_database_url() -> str:
+    """The test database as a URL, for the portal processes a test starts (workers, callers)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgresql://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
     """On SQLite, a test database in a file (not in memory), so that other processes (the

@@ -6,31 +6,20 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import requests
 from django.conf import settings
-from django.db import connection as db
 from django.utils import timezone
 
 from portal.shops.models import Connection
-from portal.shops.tokens import ConnectionTokens
+from tests.portal.conftest import portal_database_url
+from tests.portal.token_worker import call_at
 
 ROOT = Path(__file__).resolve().parents[2]
 THREADS, PROCESSES, THREADS_PER_PROCESS = 8, 3, 4
-
-
-def database_url() -> str:
-    """The test database, for the worker processes."""
-    s = db.settings_dict
-    if s["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{s['NAME']}"
-    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
-    return f"postgresql://{s['USER']}{password}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def tokens_issued_for_grant_of(sandbox_db, access_token: str) -> int:
@@ -58,7 +47,7 @@ def test_concurrent_callers_refresh_an_expired_grant_exactly_once(
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": portal_database_url(),
         "AUTOSYNC_API_URL": settings.AUTOSYNC_API_URL,
         "AUTOSYNC_AUTHORIZE_URL": settings.AUTOSYNC_AUTHORIZE_URL,
         "AUTOSYNC_CLIENT_ID": settings.AUTOSYNC_CLIENT_ID,
@@ -70,28 +59,7 @@ def test_concurrent_callers_refresh_an_expired_grant_exactly_once(
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
     processes = [subprocess.Popen(command, cwd=ROOT, env=env, **pipes) for _ in range(PROCESSES)]
 
-    results: list[dict] = []
-
-    def work() -> None:
-        time.sleep(max(0.0, start_at - time.time()))
-        try:
-            token = ConnectionTokens(connection.pk).access_token()
-            status = requests.get(
-                f"{settings.AUTOSYNC_API_URL}/shops",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=30,
-            ).status_code
-            results.append({"token": token, "status": status})
-        except Exception as exc:
-            results.append({"error": repr(exc)})
-        finally:
-            db.close()
-
-    threads = [threading.Thread(target=work) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = call_at(connection.pk, start_at, THREADS)
     for process in processes:
         out, err = process.communicate(timeout=120)
         assert process.returncode == 0, err

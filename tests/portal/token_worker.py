@@ -1,5 +1,6 @@
-"""A separate process for the concurrency proof: at a given instant, several threads ask one
-connection for its access token and use it; prints what each got as JSON.
+"""Callers for the concurrency proof: at a given instant, several threads ask one connection
+for its access token and use it. The test runs them in its own process and, through this
+module's `main`, in separate ones that print what each caller got as JSON.
 
 Usage: python -m tests.portal.token_worker CONNECTION_ID START_AT THREADS
 (settings from the environment: DATABASE_URL, AUTOSYNC_*, PORTAL_ENCRYPTION_KEYS)."""
@@ -11,18 +12,14 @@ import threading
 import time
 
 
-def main() -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
-    import django
-
-    django.setup()
+def call_at(connection_id: int, start_at: float, threads: int) -> list[dict]:
+    """`threads` callers that all start at `start_at` (Unix time); what each got."""
     import requests
     from django.conf import settings
     from django.db import connection
 
     from portal.shops.tokens import ConnectionTokens
 
-    connection_id, start_at, threads = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
     results: list[dict] = []
 
     def work() -> None:
@@ -45,7 +42,16 @@ def main() -> None:
         worker.start()
     for worker in workers:
         worker.join()
-    sys.stdout.write(json.dumps(results))
+    return results
+
+
+def main() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    import django
+
+    django.setup()
+    connection_id, start_at, threads = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+    sys.stdout.write(json.dumps(call_at(connection_id, start_at, threads)))
 
 
 if __name__ == "__main__":

@@ -221,3 +221,30 @@ class LiveSandbox:
     def stop(self) -> None:
         if self.server:
             self.server.stop()
+
+
+def celery_worker(env: dict, name: str, log, loglevel: str = "INFO") -> subprocess.Popen:
+    """A real portal Celery worker (solo pool: one task at a time, killable as one process).
+    `env` is the whole environment it runs with."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            f"--loglevel={loglevel}",
+            "-n",
+            f"{name}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )

@@ -14,23 +14,14 @@ import sys
 import time
 
 import pytest
-from django.db import connection
 
 from portal.mirror.models import RunProgress, SyncRun
-from tests.support.servers import ROOT, service_missing
+from tests.portal.conftest import portal_database_url
+from tests.support.servers import ROOT, celery_worker, service_missing
 
 from .equality import assert_mirror_equals
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return (
-        f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
 
 
 def broker_env() -> dict:
@@ -52,38 +43,13 @@ def worker_env(tmp_path, settings) -> dict:
         **os.environ,
         **broker_env(),
         "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": portal_database_url(),
         "VAR_DIR": str(tmp_path),  # its own filesystem broker folder and rate budget
         "PORTAL_ENCRYPTION_KEYS": ",".join(settings.PORTAL_ENCRYPTION_KEYS),
         "AUTOSYNC_API_URL": settings.AUTOSYNC_API_URL,
         "MIRROR_LEASE_SECONDS": "3",
         "CELERY_POLLING_INTERVAL": "0.1",
     }
-
-
-def start_worker(env: dict, name: str, log) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool=solo",
-            "--without-mingle",
-            "--without-gossip",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-            "-n",
-            f"{name}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
 
 
 def django_call(env: dict, code: str) -> None:
@@ -115,7 +81,7 @@ def test_a_worker_killed_mid_sync_is_replaced_and_the_sync_completes_exactly(
     # broker, so that the first sync is queued the way the web process queues it.
     shop = connect_shop(0, sandbox=slow, granted=False)
     log = open(tmp_path / "workers.log", "ab")  # noqa: SIM115
-    first = start_worker(worker_env, "first", log)
+    first = celery_worker(worker_env, "first", log)
     try:
         django_call(
             worker_env,
@@ -137,7 +103,7 @@ def test_a_worker_killed_mid_sync_is_replaced_and_the_sync_completes_exactly(
             RunProgress.objects.filter(run=run, finished=True).values_list("resource", flat=True)
         )
 
-        second = start_worker(worker_env, "second", log)
+        second = celery_worker(worker_env, "second", log)
         try:
             time.sleep(3.5)
             django_call(worker_env, "from portal.mirror.tasks import resume_stalled_runs as r; r()")
