@@ -323,11 +323,21 @@ def update_work_order(work_order: WorkOrder, **fields) -> WorkOrder:
 
 
 def _recompute_totals(work_order: WorkOrder) -> None:
-    """Job subtotals, then the work order's subtotal, tax and total (half-up to cents)."""
+    """Job subtotals, then the work order's subtotal, tax and total (half-up to cents). One
+    aggregate reads every job's lines; only the jobs whose subtotal moved are written."""
+    sums = dict(
+        LineItem.objects.filter(job__work_order=work_order)
+        .values_list("job_id")
+        .annotate(s=Sum("total"))
+        .order_by()
+    )
+    subtotal = Decimal("0")
     for job in work_order.jobs.all():
-        job.subtotal = job.line_items.aggregate(s=Sum("total"))["s"] or Decimal("0")
-        job.save(update_fields=["subtotal"])
-    subtotal = work_order.jobs.aggregate(s=Sum("subtotal"))["s"] or Decimal("0")
+        job_subtotal = sums.get(job.id) or Decimal("0")
+        subtotal += job_subtotal
+        if job.subtotal != job_subtotal:
+            job.subtotal = job_subtotal
+            job.save(update_fields=["subtotal"])
     work_order.subtotal = cents(subtotal)
     work_order.tax = cents(subtotal * work_order.shop.tax_rate)
     work_order.total = work_order.subtotal + work_order.tax
