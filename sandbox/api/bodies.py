@@ -10,12 +10,13 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 
+from sandbox.core.money import MAX_MONEY
+
 from .envelope import ApiError, invalid
 from .values import MAX_ID, parse_datetime, text_problem
 
 # What the database columns hold: money is numeric(12, 2), quantities numeric(10, 2),
 # counts a 32-bit integer.
-MAX_MONEY = Decimal("9999999999.99")
 MAX_QUANTITY = Decimal("99999999.99")
 MAX_INT32 = 2**31 - 1
 MAX_LINE_ITEMS = 100  # line items one job may be created with

@@ -4,7 +4,7 @@ transaction as the change (the webhook outbox)."""
 
 import re
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -28,10 +28,10 @@ from .models import (
     Vehicle,
     WorkOrder,
 )
+from .money import MAX_MONEY, cents
 from .vin import is_valid_format
 
-CENT = Decimal("0.01")
-MAX_MONEY = Decimal("9999999999.99")  # what the 12-digit money columns hold
+TOO_MUCH = f"The 'line_items' would bring the work order's total past {MAX_MONEY}."
 MAX_TEXT = 255
 OPEN_STATUSES = (
     WorkOrder.Status.DRAFT,
@@ -48,10 +48,6 @@ class Invalid(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- validation helpers ----------------------------------------------------------------------
@@ -331,18 +327,18 @@ def _recompute_totals(work_order: WorkOrder) -> None:
         .annotate(s=Sum("total"))
         .order_by()
     )
-    subtotal = Decimal("0")
-    for job in work_order.jobs.all():
-        job_subtotal = sums.get(job.id) or Decimal("0")
-        subtotal += job_subtotal
-        if job.subtotal != job_subtotal:
-            job.subtotal = job_subtotal
-            job.save(update_fields=["subtotal"])
+    subtotal = sum(sums.values(), Decimal("0"))
     work_order.subtotal = cents(subtotal)
     work_order.tax = cents(subtotal * work_order.shop.tax_rate)
     work_order.total = work_order.subtotal + work_order.tax
+    # Checked before anything is written: no job subtotal can exceed the work order's total.
     if work_order.total > MAX_MONEY:
-        raise Invalid("line_items", f"The work order's total would exceed {MAX_MONEY}.")
+        raise Invalid("line_items", TOO_MUCH)
+    for job in work_order.jobs.all():
+        job_subtotal = sums.get(job.id) or Decimal("0")
+        if job.subtotal != job_subtotal:
+            job.subtotal = job_subtotal
+            job.save(update_fields=["subtotal"])
     paid = work_order.payments.filter(status=Payment.Status.SUCCEEDED).aggregate(s=Sum("amount"))
     work_order.amount_paid = paid["s"] or Decimal("0")
     work_order.save()
@@ -368,6 +364,8 @@ def _line_item(
         raise Invalid(
             f"{field}.unit_price", f"The '{field}.unit_price' field must not be negative."
         )
+    if cents(quantity * unit_price) > MAX_MONEY:
+        raise Invalid("line_items", TOO_MUCH)
     part = None
     if part_id is not None:
         part = Part.objects.filter(shop_id=job.work_order.shop_id, pk=part_id).first()

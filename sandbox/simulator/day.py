@@ -22,6 +22,7 @@ from sandbox.core.models import (
     Vehicle,
     WorkOrder,
 )
+from sandbox.core.money import cents
 from sandbox.core.seeding import catalogues, fakes
 
 Status = WorkOrder.Status
@@ -246,7 +247,7 @@ class BusyDay:
             return None
         amount = work_order.balance_due
         if self.rng.random() < 0.15:
-            amount = services.cents(amount / 2)
+            amount = cents(amount / 2)
         methods, weights = zip(*PAYMENT_METHODS, strict=True)
         method = self.rng.choices(methods, weights)[0]
         services.record_payment(work_order, amount=amount, method=method)

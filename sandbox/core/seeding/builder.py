@@ -3,7 +3,7 @@
 The seed bypasses the service layer and writes with bulk_create: an empty database has no
 webhook subscribers, so no event would reach anyone, and the `large` scale (hundreds of
 thousands of rows) must load in well under two minutes. Totals follow the same contract rules
-through `seeding.totals`, which reuses `services.cents`.
+through `seeding.totals`, which reuses `sandbox.core.money.cents`.
 """
 
 from collections.abc import Iterator

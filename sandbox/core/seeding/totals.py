@@ -4,7 +4,7 @@ service layer does without touching the database."""
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sandbox.core.services import cents
+from sandbox.core.money import cents
 
 
 def line_total(quantity: Decimal, unit_price: Decimal) -> Decimal:
