@@ -139,6 +139,8 @@ LOGGING = {
 # Requests per window per credential (API key or OAuth grant), fixed windows aligned to it.
 SANDBOX_RATE_LIMIT = envint("SANDBOX_RATE_LIMIT", 100)
 SANDBOX_RATE_WINDOW = envint("SANDBOX_RATE_WINDOW", 60)
+# Token endpoint requests per window per client application (its client_id).
+SANDBOX_TOKEN_RATE_LIMIT = envint("SANDBOX_TOKEN_RATE_LIMIT", 300)
 # Lifetime of OAuth access tokens, in seconds.
 SANDBOX_TOKEN_TTL = envint("SANDBOX_TOKEN_TTL", 3600)
 SANDBOX_CODE_TTL = envint("SANDBOX_CODE_TTL", 600)

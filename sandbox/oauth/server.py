@@ -1,5 +1,6 @@
 """The authlib authorization server: the grants, PKCE, revocation, and where tokens are stored."""
 
+import hmac
 import os
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from authlib.oauth2.rfc6749 import (
 )
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7636.challenge import CODE_VERIFIER_PATTERN, create_s256_code_challenge
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -95,13 +97,30 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         if item is None:
             raise InvalidGrantError("The code is unknown.")
         if item.used_at is not None:
-            # RFC 6749 §4.1.2: a replayed code revokes what it produced.
+            # RFC 6749 §4.1.2: a replayed code revokes what it produced, but only when the
+            # replay proves it comes from the flow that obtained the code: anyone else holding
+            # a used callback URL must not be able to end someone else's grant.
+            if not self._proves_original_flow(item):
+                raise InvalidGrantError("The code was already used.")
             if item.grant_id:
                 revoke_grant(item.grant_id)
             raise InvalidGrantError("The code was already used; its tokens are revoked.")
         if item.is_expired():
             raise InvalidGrantError("The code has expired.")
         return item
+
+    def _proves_original_flow(self, item: AuthorizationCode) -> bool:
+        """The replay names the code's redirect URI and presents its PKCE verifier (or none,
+        for a code issued without a challenge). The client is authenticated already."""
+        if self.request.payload.redirect_uri != item.redirect_uri:
+            return False
+        verifier = self.request.form.get("code_verifier") or ""
+        if not item.code_challenge:
+            return not verifier
+        return hmac.compare_digest(
+            create_s256_code_challenge(verifier) if CODE_VERIFIER_PATTERN.match(verifier) else "",
+            item.code_challenge,
+        )
 
     def authenticate_user(self, authorization_code: AuthorizationCode):
         """Spend the code: the conditional UPDATE lets exactly one concurrent exchange win."""
@@ -114,6 +133,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 .values_list("grant_id", flat=True)
                 .first()
             )
+            # Reached only after the redirect URI and the PKCE verifier were checked: this is
+            # the original flow exchanging twice, so the replay rule applies.
             if grant_id:
                 revoke_grant(grant_id)
             raise InvalidGrantError("The code was already used; its tokens are revoked.")
