@@ -144,6 +144,9 @@ SANDBOX_TOKEN_RATE_LIMIT = envint("SANDBOX_TOKEN_RATE_LIMIT", 300)
 # Lifetime of OAuth access tokens, in seconds.
 SANDBOX_TOKEN_TTL = envint("SANDBOX_TOKEN_TTL", 3600)
 SANDBOX_CODE_TTL = envint("SANDBOX_CODE_TTL", 600)
+# Seconds after a refresh in which the spent refresh token gets the same new pair again (a lost
+# refresh response must not cost the grant); 0 turns it off. Later, a spent token is a replay.
+SANDBOX_REFRESH_GRACE = envint("SANDBOX_REFRESH_GRACE", 30)
 # Seconds to wait before each retry of a failed webhook delivery.
 SANDBOX_WEBHOOK_RETRY_SCHEDULE = envfloat_list(
     "SANDBOX_WEBHOOK_RETRY_SCHEDULE", "10,60,300,1800,7200"

@@ -155,6 +155,13 @@ class Token(models.Model):
     expires_at = models.DateTimeField()
     access_revoked_at = models.DateTimeField(null=True, blank=True)
     refresh_used_at = models.DateTimeField(null=True, blank=True)
+    # The pair issued when this refresh token was spent, encrypted under a key derived from
+    # this refresh token (so only its holder can read it back): for a lost refresh response,
+    # the same pair is answered again within SANDBOX_REFRESH_GRACE seconds. Pruned after that.
+    successor = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessor"
+    )
+    successor_sealed = models.BinaryField(blank=True, default=b"", editable=False)
 
     def __str__(self) -> str:
         return f"Token of grant {self.grant_id} ({self.issued_at:%Y-%m-%d %H:%M})"

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sandbox.api.credentials import SCOPES
+from sandbox.oauth.grace import seal, unseal
 from sandbox.oauth.models import (
     CLIENT_AUTH_METHODS,
     AuthorizationCode,
@@ -148,6 +149,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 class RefreshTokenGrant(grants.RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(CLIENT_AUTH_METHODS)
     INCLUDE_NEW_REFRESH_TOKEN = True  # rotation
+    #: The answer given the first time, when a spent refresh token comes back within the grace
+    #: period (set by authenticate_user; the grant object lives for one request).
+    reissued: dict | None = None
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
         token = (
@@ -171,10 +175,45 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             refresh_used_at=timezone.now()
         )
         if not spent:
-            revoke_grant(grant.pk)
-            raise InvalidGrantError("The refresh token was already used; the grant is revoked.")
+            self.reissued = self._within_grace(refresh_token.pk)
+            if self.reissued is None:
+                revoke_grant(grant.pk)
+                raise InvalidGrantError("The refresh token was already used; the grant is revoked.")
         # The grant stands for the resource owner: it belongs to an account, not to a person.
         return grant
+
+    def _within_grace(self, token_pk: int) -> dict | None:
+        """The token answer of the first refresh of this (spent) refresh token, if it was
+        spent less than SANDBOX_REFRESH_GRACE seconds ago and the pair it gave is still
+        unused: its answer was likely lost. None means a replay."""
+        grace = settings.SANDBOX_REFRESH_GRACE
+        if grace <= 0:
+            return None
+        spent = Token.objects.select_related("successor").get(pk=token_pk)
+        successor = spent.successor
+        if (
+            successor is None
+            or spent.refresh_used_at < timezone.now() - timedelta(seconds=grace)
+            or successor.refresh_used_at is not None
+            or successor.access_revoked_at is not None
+        ):
+            return None
+        pair = unseal(self.request.form["refresh_token"], spent.successor_sealed)
+        if pair is None:
+            return None
+        return {
+            "token_type": "Bearer",
+            **pair,
+            "expires_in": max(0, int((successor.expires_at - timezone.now()).total_seconds())),
+            "scope": successor.scope,
+        }
+
+    def issue_token(self, user, refresh_token: Token) -> dict:
+        return self.reissued or super().issue_token(user, refresh_token)
+
+    def save_token(self, token: dict) -> None:
+        if self.reissued is None:
+            super().save_token(token)
 
     def revoke_old_credential(self, refresh_token: Token) -> None:
         # Already spent in authenticate_user; the old access token lives until it expires.
@@ -258,8 +297,9 @@ class SandboxAuthorizationServer(AuthorizationServer):
         token to the grant of the refresh token it spent."""
         now = timezone.now()
         with transaction.atomic():
-            if request.refresh_token is not None:
-                grant = request.refresh_token.grant
+            spent = request.refresh_token
+            if spent is not None:
+                grant = spent.grant
             else:
                 code = request.authorization_code
                 grant = Grant.objects.create(
@@ -270,7 +310,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
                 )
                 grant.shops.set(code.shops.all())
                 AuthorizationCode.objects.filter(pk=code.pk).update(grant=grant)
-            return Token.objects.create(
+            issued = Token.objects.create(
                 grant=grant,
                 access_token_hash=digest(token["access_token"]),
                 refresh_token_hash=digest(token["refresh_token"]),
@@ -278,6 +318,12 @@ class SandboxAuthorizationServer(AuthorizationServer):
                 issued_at=now,
                 expires_at=now + timedelta(seconds=token["expires_in"]),
             )
+            if spent is not None:
+                sealed = seal(
+                    request.form["refresh_token"], token["access_token"], token["refresh_token"]
+                )
+                Token.objects.filter(pk=spent.pk).update(successor=issued, successor_sealed=sealed)
+            return issued
 
     def handle_error_response(self, request, error: OAuth2Error):
         if error.error == "invalid_client":

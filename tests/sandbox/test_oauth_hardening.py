@@ -4,6 +4,7 @@ flow that survives signing out."""
 
 import html
 import re
+import time
 
 import pytest
 import requests
@@ -15,11 +16,14 @@ from tests.sandbox.test_oauth import (
     Browser,
     Visitor,
     assert_oauth_error,
+    concurrently,
+    connect,
     consent_params,
     csrf_token,
     exchange,
     location_query,
     pkce_pair,
+    refresh,
     register,
     token_request,
 )
@@ -82,6 +86,70 @@ def test_a_replayed_code_issued_without_a_challenge_revokes_only_with_its_redire
     assert api.get("/shops").status_code == 200
     assert_oauth_error(exchange(live_sandbox, app, code, None), 400, "invalid_grant")
     assert api.get("/shops").status_code == 401
+
+
+# --- the refresh grace period ----------------------------------------------------------------
+
+
+def test_a_refresh_token_sent_again_within_the_grace_period_gets_the_same_new_pair(
+    live_sandbox, browser, app, api_for
+):
+    tokens = connect(live_sandbox, browser, app)
+    first = refresh(live_sandbox, app, tokens["refresh_token"]).json()
+    # The answer was lost on the way: the client sends the same refresh token again.
+    again = refresh(live_sandbox, app, tokens["refresh_token"], how="json")
+    assert again.status_code == 200, again.text
+    again = again.json()
+    assert (again["access_token"], again["refresh_token"]) == (
+        first["access_token"],
+        first["refresh_token"],
+    )
+    assert again["token_type"] == "Bearer"
+    assert again["scope"] == first["scope"]
+    assert 0 < again["expires_in"] <= first["expires_in"]
+    assert api_for(again["access_token"]).get("/shops").status_code == 200
+    # The pair it got is the live one: it rotates on as usual.
+    assert refresh(live_sandbox, app, again["refresh_token"]).status_code == 200
+
+
+def test_concurrent_refreshes_within_the_grace_period_get_one_pair_and_keep_the_grant(
+    live_sandbox, browser, app, api_for
+):
+    tokens = connect(live_sandbox, browser, app)
+    answers = concurrently(10, lambda: refresh(live_sandbox, app, tokens["refresh_token"]))
+    assert {answer.status_code for answer in answers} == {200}
+    pairs = {(a.json()["access_token"], a.json()["refresh_token"]) for a in answers}
+    assert len(pairs) == 1
+    assert api_for(pairs.pop()[0]).get("/shops").status_code == 200
+
+
+def test_a_refresh_token_sent_again_after_its_successor_was_used_revokes_the_grant(
+    live_sandbox, browser, app, api_for
+):
+    tokens = connect(live_sandbox, browser, app)
+    first = refresh(live_sandbox, app, tokens["refresh_token"]).json()
+    second = refresh(live_sandbox, app, first["refresh_token"]).json()
+    # The client got the first answer (it used its refresh token): this is a replay.
+    assert_oauth_error(refresh(live_sandbox, app, tokens["refresh_token"]), 400, "invalid_grant")
+    assert api_for(second["access_token"]).get("/shops").status_code == 401
+
+
+def test_a_refresh_token_sent_again_after_the_grace_period_revokes_the_grant(
+    start_sandbox, app, johnsons, api_for
+):
+    server = start_sandbox(SANDBOX_REFRESH_GRACE="1")
+    tokens = connect(server, Browser(server, johnsons["users"][1]), app)
+    first = refresh(server, app, tokens["refresh_token"]).json()
+    time.sleep(1.5)
+    assert_oauth_error(refresh(server, app, tokens["refresh_token"]), 400, "invalid_grant")
+    assert api_for(first["access_token"], server=server).get("/shops").status_code == 401
+
+
+def test_another_client_cannot_use_the_grace_period(live_sandbox, browser, app, sandbox_db):
+    tokens = connect(live_sandbox, browser, app)
+    refresh(live_sandbox, app, tokens["refresh_token"])
+    thief = register(sandbox_db, "Grace Thief")
+    assert_oauth_error(refresh(live_sandbox, thief, tokens["refresh_token"]), 400, "invalid_grant")
 
 
 # --- malformed bodies ------------------------------------------------------------------------
