@@ -152,6 +152,11 @@ SANDBOX_WEBHOOK_RETRY_SCHEDULE = envfloat_list(
     "SANDBOX_WEBHOOK_RETRY_SCHEDULE", "10,60,300,1800,7200"
 )
 SANDBOX_WEBHOOK_TIMEOUT = 10
+# Webhook URLs on loopback, private, link-local, reserved or multicast addresses are refused
+# (when registered and when sent) unless this is on: for receivers on a development machine.
+SANDBOX_ALLOW_PRIVATE_WEBHOOKS = envbool("SANDBOX_ALLOW_PRIVATE_WEBHOOKS", False)
+# A CA bundle (PEM file) to check receivers' TLS certificates against; empty: the system's.
+SANDBOX_WEBHOOK_CA_BUNDLE = os.environ.get("SANDBOX_WEBHOOK_CA_BUNDLE") or None
 # Fault injection, e.g. "error=0.1,latency=0.05:2.5,reset=0.02,ratelimit=0.05".
 SANDBOX_FAULTS = os.environ.get("SANDBOX_FAULTS", "")
 SANDBOX_FAULTS_SEED = os.environ.get("SANDBOX_FAULTS_SEED", "")

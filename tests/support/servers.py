@@ -74,6 +74,8 @@ def sandbox_command(
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "sandbox.settings",
             "SANDBOX_DATABASE_URL": database_url,
+            # Test receivers listen on 127.0.0.1.
+            "SANDBOX_ALLOW_PRIVATE_WEBHOOKS": "1",
             **(env or {}),
         },
         capture_output=True,
@@ -206,6 +208,7 @@ class LiveSandbox:
             "DJANGO_SETTINGS_MODULE": "sandbox.settings",
             "SANDBOX_DATABASE_URL": self.database.url,
             "SANDBOX_BASE_URL": self.url,
+            "SANDBOX_ALLOW_PRIVATE_WEBHOOKS": "1",
             **self.env,
         }
         self.server = Gunicorn(
