@@ -152,6 +152,9 @@ SANDBOX_WEBHOOK_RETRY_SCHEDULE = envfloat_list(
     "SANDBOX_WEBHOOK_RETRY_SCHEDULE", "10,60,300,1800,7200"
 )
 SANDBOX_WEBHOOK_TIMEOUT = 10
+# Days webhook events and attempts are kept; the sender prunes every SANDBOX_PRUNE_INTERVAL s.
+SANDBOX_WEBHOOK_RETENTION_DAYS = envint("SANDBOX_WEBHOOK_RETENTION_DAYS", 7)
+SANDBOX_PRUNE_INTERVAL = envint("SANDBOX_PRUNE_INTERVAL", 3600)
 # Webhook URLs on loopback, private, link-local, reserved or multicast addresses are refused
 # (when registered and when sent) unless this is on: for receivers on a development machine.
 SANDBOX_ALLOW_PRIVATE_WEBHOOKS = envbool("SANDBOX_ALLOW_PRIVATE_WEBHOOKS", False)

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import astuple
 from datetime import datetime, timedelta
 
 import urllib3
@@ -26,6 +27,7 @@ from sandbox.oauth.models import Grant
 
 from . import destinations
 from .models import Attempt, Delivery
+from .retention import prune
 
 log = logging.getLogger(__name__)
 
@@ -247,8 +249,12 @@ class Sender:
         """Deliver until `stop` is set; with `once`, deliver what is due now and return
         (retries scheduled meanwhile are left for a later run)."""
         due_by = timezone.now() if once else None
+        next_prune = time.monotonic()
         try:
             while not stop.is_set():
+                if not once and time.monotonic() >= next_prune:
+                    self._prune()
+                    next_prune = time.monotonic() + settings.SANDBOX_PRUNE_INTERVAL
                 self.in_flight = {f for f in self.in_flight if not f.done()}
                 free = self.workers - len(self.in_flight)
                 if free:
@@ -264,6 +270,18 @@ class Sender:
             wait(self.in_flight)
             self.pool.shutdown()
             close_old_connections()
+
+    def _prune(self) -> None:
+        """The schedule of `retention.prune`: every sender runs it, which is harmless (deletes
+        of the same old rows) and needs no other process."""
+        close_old_connections()
+        try:
+            pruned = prune()
+        except DatabaseError:
+            log.exception("Could not prune old webhook events.")
+            return
+        if any(astuple(pruned)):
+            log.info("Pruned %s.", pruned)
 
     def _claim(self, limit: int, due_by: datetime) -> list[Delivery]:
         close_old_connections()
