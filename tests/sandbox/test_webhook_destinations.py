@@ -27,6 +27,13 @@ from tests.sandbox.webhook_support import Receiver
 REAL_GETADDRINFO = socket.getaddrinfo
 
 
+@pytest.fixture(autouse=True)
+def safe_by_default(settings):
+    """The sandbox's default, whatever the environment says (test support allows private
+    destinations for the sandbox processes it starts)."""
+    settings.SANDBOX_ALLOW_PRIVATE_WEBHOOKS = False
+
+
 @pytest.fixture
 def receiver():
     server = Receiver().start()

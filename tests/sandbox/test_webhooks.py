@@ -48,7 +48,6 @@ def start_sender(sandbox_db, *args: str, schedule: str = "0.2,0.4") -> subproces
             **os.environ,
             "SANDBOX_DATABASE_URL": sandbox_db.url,
             "SANDBOX_WEBHOOK_RETRY_SCHEDULE": schedule,
-            "SANDBOX_ALLOW_PRIVATE_WEBHOOKS": "1",  # the receiver listens on 127.0.0.1
             "SANDBOX_LOG_LEVEL": "WARNING",
         },
         stdout=subprocess.PIPE,
