@@ -5,6 +5,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sandbox.api.middleware.ApiMiddleware",
     "sandbox.api.faults.FaultMiddleware",
@@ -72,6 +75,39 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Sign-in, consent and the back office run no inline script or style (the stylesheet is
+# static/sandbox/base.css; Django's admin has none either). No form-action: the consent form's
+# answer redirects to the client's redirect URI, which browsers would check against it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+# Features none of the sandbox's pages use, refused to them and to anything they could embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+    )
+}
 
 ROOT_URLCONF = "sandbox.urls"
 WSGI_APPLICATION = "sandbox.wsgi.application"
@@ -139,14 +175,27 @@ LOGGING = {
 # Requests per window per credential (API key or OAuth grant), fixed windows aligned to it.
 SANDBOX_RATE_LIMIT = envint("SANDBOX_RATE_LIMIT", 100)
 SANDBOX_RATE_WINDOW = envint("SANDBOX_RATE_WINDOW", 60)
+# Token endpoint requests per window per client application (its client_id).
+SANDBOX_TOKEN_RATE_LIMIT = envint("SANDBOX_TOKEN_RATE_LIMIT", 300)
 # Lifetime of OAuth access tokens, in seconds.
 SANDBOX_TOKEN_TTL = envint("SANDBOX_TOKEN_TTL", 3600)
 SANDBOX_CODE_TTL = envint("SANDBOX_CODE_TTL", 600)
+# Seconds after a refresh in which the spent refresh token gets the same new pair again (a lost
+# refresh response must not cost the grant); 0 turns it off. Later, a spent token is a replay.
+SANDBOX_REFRESH_GRACE = envint("SANDBOX_REFRESH_GRACE", 30)
 # Seconds to wait before each retry of a failed webhook delivery.
 SANDBOX_WEBHOOK_RETRY_SCHEDULE = envfloat_list(
     "SANDBOX_WEBHOOK_RETRY_SCHEDULE", "10,60,300,1800,7200"
 )
 SANDBOX_WEBHOOK_TIMEOUT = 10
+# Days webhook events and attempts are kept; the sender prunes every SANDBOX_PRUNE_INTERVAL s.
+SANDBOX_WEBHOOK_RETENTION_DAYS = envint("SANDBOX_WEBHOOK_RETENTION_DAYS", 7)
+SANDBOX_PRUNE_INTERVAL = envint("SANDBOX_PRUNE_INTERVAL", 3600)
+# Webhook URLs on loopback, private, link-local, reserved or multicast addresses are refused
+# (when registered and when sent) unless this is on: for receivers on a development machine.
+SANDBOX_ALLOW_PRIVATE_WEBHOOKS = envbool("SANDBOX_ALLOW_PRIVATE_WEBHOOKS", False)
+# A CA bundle (PEM file) to check receivers' TLS certificates against; empty: the system's.
+SANDBOX_WEBHOOK_CA_BUNDLE = os.environ.get("SANDBOX_WEBHOOK_CA_BUNDLE") or None
 # Fault injection, e.g. "error=0.1,latency=0.05:2.5,reset=0.02,ratelimit=0.05".
 SANDBOX_FAULTS = os.environ.get("SANDBOX_FAULTS", "")
 SANDBOX_FAULTS_SEED = os.environ.get("SANDBOX_FAULTS_SEED", "")

@@ -40,9 +40,11 @@ COUNT_SQL = (
 )
 
 
-def count_request(key: str, now: float | None = None) -> Window:
-    """Count one request against `key`'s budget in the current window."""
-    limit, length = settings.SANDBOX_RATE_LIMIT, settings.SANDBOX_RATE_WINDOW
+def count_request(key: str, now: float | None = None, limit: int | None = None) -> Window:
+    """Count one request against `key`'s budget (`limit`, by default the API's) in the
+    current window."""
+    length = settings.SANDBOX_RATE_WINDOW
+    limit = settings.SANDBOX_RATE_LIMIT if limit is None else limit
     now = time.time() if now is None else now
     window_start = int(now) // length * length
     with transaction.atomic(), connection.cursor() as cursor:

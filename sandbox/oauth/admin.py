@@ -13,6 +13,11 @@ class OAuthClientAdmin(admin.ModelAdmin):
     fields = ("name", "client_id", "redirect_uris", "webhook_url", "created_at")
     readonly_fields = ("client_id", "created_at")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "webhook_url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def has_add_permission(self, request) -> bool:
         # Credentials are generated and shown once by `python -m sandbox create_oauth_client`.
         return False

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from sandbox.api.credentials import SCOPES
 from sandbox.core.models import Account, Shop
+from sandbox.webhooks.destinations import validate_webhook_url
 
 # Client authentication methods accepted at the token and revocation endpoints.
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
@@ -36,7 +37,7 @@ class OAuthClient(models.Model):
     client_id = models.CharField(max_length=64, unique=True)
     client_secret_hash = models.CharField(max_length=128, editable=False)
     redirect_uris = models.TextField(help_text="One URI a line, matched exactly.")
-    webhook_url = models.URLField(max_length=500, blank=True)
+    webhook_url = models.URLField(max_length=500, blank=True, validators=[validate_webhook_url])
     webhook_secret = models.CharField(max_length=128, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -155,6 +156,13 @@ class Token(models.Model):
     expires_at = models.DateTimeField()
     access_revoked_at = models.DateTimeField(null=True, blank=True)
     refresh_used_at = models.DateTimeField(null=True, blank=True)
+    # The pair issued when this refresh token was spent, encrypted under a key derived from
+    # this refresh token (so only its holder can read it back): for a lost refresh response,
+    # the same pair is answered again within SANDBOX_REFRESH_GRACE seconds. Pruned after that.
+    successor = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessor"
+    )
+    successor_sealed = models.BinaryField(blank=True, default=b"", editable=False)
 
     def __str__(self) -> str:
         return f"Token of grant {self.grant_id} ({self.issued_at:%Y-%m-%d %H:%M})"

@@ -1,5 +1,6 @@
 """The authlib authorization server: the grants, PKCE, revocation, and where tokens are stored."""
 
+import hmac
 import os
 from datetime import timedelta
 
@@ -14,11 +15,13 @@ from authlib.oauth2.rfc6749 import (
 )
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7636.challenge import CODE_VERIFIER_PATTERN, create_s256_code_challenge
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from sandbox.api.credentials import SCOPES
+from sandbox.oauth.grace import seal, unseal
 from sandbox.oauth.models import (
     CLIENT_AUTH_METHODS,
     AuthorizationCode,
@@ -95,13 +98,30 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         if item is None:
             raise InvalidGrantError("The code is unknown.")
         if item.used_at is not None:
-            # RFC 6749 §4.1.2: a replayed code revokes what it produced.
+            # RFC 6749 §4.1.2: a replayed code revokes what it produced, but only when the
+            # replay proves it comes from the flow that obtained the code: anyone else holding
+            # a used callback URL must not be able to end someone else's grant.
+            if not self._proves_original_flow(item):
+                raise InvalidGrantError("The code was already used.")
             if item.grant_id:
                 revoke_grant(item.grant_id)
             raise InvalidGrantError("The code was already used; its tokens are revoked.")
         if item.is_expired():
             raise InvalidGrantError("The code has expired.")
         return item
+
+    def _proves_original_flow(self, item: AuthorizationCode) -> bool:
+        """The replay names the code's redirect URI and presents its PKCE verifier (or none,
+        for a code issued without a challenge). The client is authenticated already."""
+        if self.request.payload.redirect_uri != item.redirect_uri:
+            return False
+        verifier = self.request.form.get("code_verifier") or ""
+        if not item.code_challenge:
+            return not verifier
+        return hmac.compare_digest(
+            create_s256_code_challenge(verifier) if CODE_VERIFIER_PATTERN.match(verifier) else "",
+            item.code_challenge,
+        )
 
     def authenticate_user(self, authorization_code: AuthorizationCode):
         """Spend the code: the conditional UPDATE lets exactly one concurrent exchange win."""
@@ -114,6 +134,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 .values_list("grant_id", flat=True)
                 .first()
             )
+            # Reached only after the redirect URI and the PKCE verifier were checked: this is
+            # the original flow exchanging twice, so the replay rule applies.
             if grant_id:
                 revoke_grant(grant_id)
             raise InvalidGrantError("The code was already used; its tokens are revoked.")
@@ -127,6 +149,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 class RefreshTokenGrant(grants.RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = list(CLIENT_AUTH_METHODS)
     INCLUDE_NEW_REFRESH_TOKEN = True  # rotation
+    #: The answer given the first time, when a spent refresh token comes back within the grace
+    #: period (set by authenticate_user; the grant object lives for one request).
+    reissued: dict | None = None
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
         token = (
@@ -150,10 +175,45 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             refresh_used_at=timezone.now()
         )
         if not spent:
-            revoke_grant(grant.pk)
-            raise InvalidGrantError("The refresh token was already used; the grant is revoked.")
+            self.reissued = self._within_grace(refresh_token.pk)
+            if self.reissued is None:
+                revoke_grant(grant.pk)
+                raise InvalidGrantError("The refresh token was already used; the grant is revoked.")
         # The grant stands for the resource owner: it belongs to an account, not to a person.
         return grant
+
+    def _within_grace(self, token_pk: int) -> dict | None:
+        """The token answer of the first refresh of this (spent) refresh token, if it was
+        spent less than SANDBOX_REFRESH_GRACE seconds ago and the pair it gave is still
+        unused: its answer was likely lost. None means a replay."""
+        grace = settings.SANDBOX_REFRESH_GRACE
+        if grace <= 0:
+            return None
+        spent = Token.objects.select_related("successor").get(pk=token_pk)
+        successor = spent.successor
+        if (
+            successor is None
+            or spent.refresh_used_at < timezone.now() - timedelta(seconds=grace)
+            or successor.refresh_used_at is not None
+            or successor.access_revoked_at is not None
+        ):
+            return None
+        pair = unseal(self.request.form["refresh_token"], spent.successor_sealed)
+        if pair is None:
+            return None
+        return {
+            "token_type": "Bearer",
+            **pair,
+            "expires_in": max(0, int((successor.expires_at - timezone.now()).total_seconds())),
+            "scope": successor.scope,
+        }
+
+    def issue_token(self, user, refresh_token: Token) -> dict:
+        return self.reissued or super().issue_token(user, refresh_token)
+
+    def save_token(self, token: dict) -> None:
+        if self.reissued is None:
+            super().save_token(token)
 
     def revoke_old_credential(self, refresh_token: Token) -> None:
         # Already spent in authenticate_user; the old access token lives until it expires.
@@ -237,8 +297,9 @@ class SandboxAuthorizationServer(AuthorizationServer):
         token to the grant of the refresh token it spent."""
         now = timezone.now()
         with transaction.atomic():
-            if request.refresh_token is not None:
-                grant = request.refresh_token.grant
+            spent = request.refresh_token
+            if spent is not None:
+                grant = spent.grant
             else:
                 code = request.authorization_code
                 grant = Grant.objects.create(
@@ -249,7 +310,7 @@ class SandboxAuthorizationServer(AuthorizationServer):
                 )
                 grant.shops.set(code.shops.all())
                 AuthorizationCode.objects.filter(pk=code.pk).update(grant=grant)
-            return Token.objects.create(
+            issued = Token.objects.create(
                 grant=grant,
                 access_token_hash=digest(token["access_token"]),
                 refresh_token_hash=digest(token["refresh_token"]),
@@ -257,6 +318,12 @@ class SandboxAuthorizationServer(AuthorizationServer):
                 issued_at=now,
                 expires_at=now + timedelta(seconds=token["expires_in"]),
             )
+            if spent is not None:
+                sealed = seal(
+                    request.form["refresh_token"], token["access_token"], token["refresh_token"]
+                )
+                Token.objects.filter(pk=spent.pk).update(successor=issued, successor_sealed=sealed)
+            return issued
 
     def handle_error_response(self, request, error: OAuth2Error):
         if error.error == "invalid_client":

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sandbox.oauth.models import Grant, OAuthClient, Token, digest
+from sandbox.webhooks.destinations import ForbiddenDestination, check_url
 
 
 class InvalidClient(ValueError):
@@ -51,9 +52,10 @@ def register_client(name: str, redirect_uris: list[str], webhook_url: str = "") 
     for uri in redirect_uris:
         check_redirect_uri(uri)
     if webhook_url:
-        parts = urlsplit(webhook_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidClient(f"{webhook_url!r} is not an absolute http(s) URL")
+        try:
+            check_url(webhook_url)
+        except ForbiddenDestination as error:
+            raise InvalidClient(str(error)) from None
     client_secret = f"cs_{secrets.token_urlsafe(32)}"
     client = OAuthClient.objects.create(
         name=name.strip(),

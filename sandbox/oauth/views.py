@@ -2,20 +2,26 @@
 authorized applications."""
 
 import json
+import math
 import re
+import time
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sandbox.api.credentials import SCOPES
+from sandbox.api.ratelimit import count_request
 from sandbox.oauth.models import CLIENT_AUTH_METHODS, GRANT_TYPES, Grant
 from sandbox.oauth.server import server
 from sandbox.oauth.services import revoke_grant
@@ -67,6 +73,8 @@ def authorize(request: HttpRequest) -> HttpResponse:
         "shops": shops,
         "ticked": {shop.id for shop in shops},
         "message": "",
+        # Signing out here (to sign in as someone else) comes back to this same request.
+        "signout_next": request.get_full_path(),
     }
     if request.method == "GET":
         return render(request, "oauth/consent.html", context)
@@ -92,12 +100,15 @@ def _oauth_error(status: int, error: str, description: str) -> JsonResponse:
 
 def _form_from_json(request: HttpRequest) -> JsonResponse | None:
     """authlib reads form bodies: a JSON body (as in the API reference) becomes the form."""
-    if request.content_type != "application/json":
-        return None
     try:
+        if request.content_type != "application/json":
+            request.POST  # noqa: B018 (parsed now, so that a malformed body is answered here)
+            return None
+        # RecursionError: deeply nested arrays or objects exhaust the parser's stack.
         data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return _oauth_error(400, "invalid_request", "The body is not valid JSON.")
+    except (ValueError, RecursionError, MultiPartParserError, BadRequest, SuspiciousOperation):
+        # SuspiciousOperation: a body over DATA_UPLOAD_MAX_MEMORY_SIZE or with too many fields.
+        return _oauth_error(400, "invalid_request", "The body is malformed.")
     if not isinstance(data, dict) or not all(
         isinstance(value, str | int) and not isinstance(value, bool) for value in data.values()
     ):
@@ -109,7 +120,30 @@ def _form_from_json(request: HttpRequest) -> JsonResponse | None:
     return None
 
 
-def _machine_endpoint(handle):
+def _over_budget(request: HttpRequest) -> JsonResponse | None:
+    """Count the request against the budget of the client it names (in HTTP Basic or the
+    body), registered or not yet authenticated: a flood of wrong secrets spends the budget too.
+    Names that are no registered client are not counted (they cost one indexed lookup)."""
+    client_id, _ = extract_basic_authorization(request.headers)
+    client_id = client_id or request.POST.get("client_id", "")
+    if not client_id or server.query_client(client_id) is None:
+        return None
+    window = count_request(f"oauth-client:{client_id}", limit=settings.SANDBOX_TOKEN_RATE_LIMIT)
+    if not window.exceeded:
+        return None
+    retry_after = max(1, math.ceil(window.reset - time.time()))
+    response = _oauth_error(
+        429,
+        "rate_limited",
+        f"More than {window.limit} token requests of this client; retry in {retry_after} s.",
+    )
+    response["Retry-After"] = str(retry_after)
+    for name, value in window.headers().items():
+        response[name] = value
+    return response
+
+
+def _machine_endpoint(handle, *, rate_limited: bool = False):
     """POST only, JSON or form body, in one transaction (spending a code or a refresh token
     and issuing the next one succeed or fail together)."""
 
@@ -118,7 +152,7 @@ def _machine_endpoint(handle):
             response = _oauth_error(405, "invalid_request", "Use POST.")
             response["Allow"] = "POST"
             return response
-        problem = _form_from_json(request)
+        problem = _form_from_json(request) or (_over_budget(request) if rate_limited else None)
         if problem is not None:
             return problem
         with transaction.atomic():
@@ -129,7 +163,7 @@ def _machine_endpoint(handle):
     return csrf_exempt(view)
 
 
-token = _machine_endpoint(server.create_token_response)
+token = _machine_endpoint(server.create_token_response, rate_limited=True)
 revoke = _machine_endpoint(lambda request: server.create_endpoint_response("revocation", request))
 
 

@@ -7,6 +7,8 @@ from django.db import models
 from sandbox.core.models import Account, Shop
 from sandbox.oauth.models import OAuthClient
 
+from .destinations import validate_webhook_url
+
 
 def new_secret() -> str:
     """A webhook signing secret. Kept in plain text: the sender needs it to sign."""
@@ -17,7 +19,7 @@ class Endpoint(models.Model):
     """An account's own webhook URL (Settings → Webhooks), with its own secret."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="webhook_endpoints")
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[validate_webhook_url])
     secret = models.CharField(max_length=128, default=new_secret, editable=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -14,9 +14,10 @@ import threading
 import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import astuple
 from datetime import datetime, timedelta
 
-import requests
+import urllib3
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import Q
@@ -24,11 +25,16 @@ from django.utils import timezone
 
 from sandbox.oauth.models import Grant
 
+from . import destinations
 from .models import Attempt, Delivery
+from .retention import prune
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "AutoSync-Webhooks/1.0 (sandbox)"
+# Stored error texts are one line of at most this many characters: they are shown in the back
+# office and must not carry a receiver's page or a traceback.
+ERROR_LIMIT = 300
 
 
 class Undeliverable(Exception):
@@ -96,32 +102,91 @@ def destination(delivery: Delivery) -> tuple[str, str]:
     return client.webhook_url, client.webhook_secret
 
 
+def connection_pool(target: destinations.Target) -> urllib3.HTTPConnectionPool:
+    """A one-connection pool to the pinned address that speaks to the URL's host: the Host
+    header, TLS SNI and the certificate check all use the name, never the address."""
+    timeout = urllib3.Timeout(
+        connect=settings.SANDBOX_WEBHOOK_TIMEOUT, read=settings.SANDBOX_WEBHOOK_TIMEOUT
+    )
+    if target.scheme == "https":
+        return urllib3.HTTPSConnectionPool(
+            target.address,
+            target.port,
+            timeout=timeout,
+            maxsize=1,
+            retries=False,
+            server_hostname=target.host,
+            assert_hostname=target.host,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=settings.SANDBOX_WEBHOOK_CA_BUNDLE,
+        )
+    return urllib3.HTTPConnectionPool(
+        target.address, target.port, timeout=timeout, maxsize=1, retries=False
+    )
+
+
+def trim(text: str, limit: int = ERROR_LIMIT) -> str:
+    """Error text as stored: one line, without control characters, at most `limit` long."""
+    line = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def describe(exc: Exception) -> str:
+    """A short, plain account of a failed request (urllib3's own messages repeat the pool)."""
+    timeout = settings.SANDBOX_WEBHOOK_TIMEOUT
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):  # before TimeoutError: a subclass
+        reason = exc.__cause__ or exc.__context__
+        return f"Could not connect: {reason.strerror if isinstance(reason, OSError) else exc}"
+    if isinstance(exc, urllib3.exceptions.TimeoutError):
+        return f"No answer within {timeout} s."
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return f"TLS failed: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def post(delivery: Delivery, url: str, secret: str) -> tuple[int | None, str]:
-    """POST the event's body; the status code (None without an answer) and an error text."""
+    """POST the event's body to the address `url` resolves to now (checked, then pinned);
+    the status code (None without an answer) and an error text. Raises Undeliverable when
+    the URL now resolves to an address webhooks may not reach."""
+    try:
+        target = destinations.target(url)
+    except destinations.ForbiddenDestination as exc:
+        raise Undeliverable(str(exc)) from None
+    except (OSError, UnicodeError) as exc:
+        return None, f"Could not resolve the host: {exc}"
     body = delivery.event.body.encode()
     headers = {
+        "Host": target.host_header,
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "X-AutoSync-Signature": sign(secret, body),
         "X-AutoSync-Event": delivery.event.name,
         "X-AutoSync-Delivery": delivery.delivery_id,
     }
+    if target.username is not None:
+        headers.update(
+            urllib3.make_headers(basic_auth=f"{target.username}:{target.password or ''}")
+        )
+    pool = connection_pool(target)
     try:
         # A redirect is an answer that is not 2xx: following it could send the signed body
-        # somewhere the owner never registered.
-        with requests.post(
-            url,
-            data=body,
+        # somewhere the owner never registered. The receiver's body is not read.
+        response = pool.urlopen(
+            "POST",
+            target.path,
+            body=body,
             headers=headers,
-            timeout=settings.SANDBOX_WEBHOOK_TIMEOUT,
-            allow_redirects=False,
-            stream=True,  # the receiver's body is not needed
-        ) as response:
-            status = response.status_code
-    except requests.Timeout:
-        return None, f"No answer within {settings.SANDBOX_WEBHOOK_TIMEOUT} s."
-    except requests.RequestException as exc:
-        return None, f"{type(exc).__name__}: {exc}"[:1000]
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        status = response.status
+        response.release_conn()
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        return None, describe(exc)
+    finally:
+        pool.close()
     return status, "" if 200 <= status < 300 else f"HTTP {status}"
 
 
@@ -136,6 +201,7 @@ def attempt(delivery: Delivery, token: str, rng: random.Random) -> None:
     except Undeliverable as exc:
         error, permanent = str(exc), True
     duration_ms = round((time.monotonic() - clock) * 1000)
+    error = trim(error)
     delivered = status is not None and 200 <= status < 300
 
     attempts = delivery.attempts + 1
@@ -183,8 +249,12 @@ class Sender:
         """Deliver until `stop` is set; with `once`, deliver what is due now and return
         (retries scheduled meanwhile are left for a later run)."""
         due_by = timezone.now() if once else None
+        next_prune = time.monotonic()
         try:
             while not stop.is_set():
+                if not once and time.monotonic() >= next_prune:
+                    self._prune()
+                    next_prune = time.monotonic() + settings.SANDBOX_PRUNE_INTERVAL
                 self.in_flight = {f for f in self.in_flight if not f.done()}
                 free = self.workers - len(self.in_flight)
                 if free:
@@ -200,6 +270,18 @@ class Sender:
             wait(self.in_flight)
             self.pool.shutdown()
             close_old_connections()
+
+    def _prune(self) -> None:
+        """The schedule of `retention.prune`: every sender runs it, which is harmless (deletes
+        of the same old rows) and needs no other process."""
+        close_old_connections()
+        try:
+            pruned = prune()
+        except DatabaseError:
+            log.exception("Could not prune old webhook events.")
+            return
+        if any(astuple(pruned)):
+            log.info("Pruned %s.", pruned)
 
     def _claim(self, limit: int, due_by: datetime) -> list[Delivery]:
         close_old_connections()

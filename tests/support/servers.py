@@ -17,6 +17,11 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Test and benchmark webhook receivers listen on 127.0.0.1, which the sandbox refuses by
+# default: every sandbox process started from here, directly or through the portal's commands
+# (`register_with_sandbox`), inherits this. In-process sandbox settings are read before.
+os.environ.setdefault("SANDBOX_ALLOW_PRIVATE_WEBHOOKS", "1")
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
 
 from sandbox.core.models import Account
+from sandbox.webhooks.destinations import ForbiddenDestination, check_url
 from sandbox.webhooks.models import Endpoint
 
 
@@ -23,6 +24,10 @@ class Command(BaseCommand):
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
             raise CommandError(f"Not an http(s) URL: {url}") from None
+        try:
+            check_url(url)
+        except ForbiddenDestination as error:
+            raise CommandError(str(error)) from None
         owner = Account.objects.filter(pk=account).first()
         if owner is None:
             raise CommandError(f"No account with id {account}.")
