@@ -66,8 +66,8 @@ def test_a_bad_or_missing_signature_answers_401_and_stores_nothing(
     assert not WebhookEvent.objects.exists()
 
 
-def test_a_valid_signature_with_a_sha256_prefix_is_accepted(client, db, webhook_secret):
-    body = event_body(1)
+def test_a_valid_signature_with_a_sha256_prefix_is_accepted(client, connect_shop, webhook_secret):
+    body = event_body(connect_shop(0).remote_id)
     response = post(client, body, "sha256=" + sign(body, webhook_secret).upper(), "dlv_prefix")
     assert response.status_code == 200
     assert WebhookEvent.objects.filter(key="dlv_prefix").exists()
@@ -99,8 +99,8 @@ def test_a_repeated_delivery_is_a_no_op(
     assert Customer.objects.get(shop=shop, remote_id=424242).first_name == "Rita"
 
 
-def test_without_a_delivery_id_the_body_is_the_key(client, db, webhook_secret):
-    body = event_body(1)
+def test_without_a_delivery_id_the_body_is_the_key(client, connect_shop, webhook_secret):
+    body = event_body(connect_shop(0).remote_id)
     for _ in range(2):
         assert post(client, body, sign(body, webhook_secret)).status_code == 200
     assert WebhookEvent.objects.get().key == "sha256:" + hashlib.sha256(body).hexdigest()
@@ -132,18 +132,35 @@ def test_the_sweeper_processes_events_whose_queue_message_was_lost(
     assert Customer.objects.filter(shop=shop, remote_id=424242).exists()
 
 
-def test_events_of_a_shop_that_is_not_connected_are_ignored(
+def test_events_of_a_shop_that_is_not_connected_are_not_kept_at_all(
     client, connect_shop, webhook_secret, eager, django_capture_on_commit_callbacks, caplog
 ):
     shop = connect_shop(0)
     shop.granted = False
     shop.save()
-    body = event_body(shop.remote_id)
+    stranger = event_body(999_999)  # a shop the portal never connected
     with django_capture_on_commit_callbacks(execute=True):
-        post(client, body, sign(body, webhook_secret), "dlv_ignored")
-    assert WebhookEvent.objects.get().outcome == "ignored: shop not connected"
+        for n, body in enumerate((event_body(shop.remote_id), stranger)):
+            response = post(client, body, sign(body, webhook_secret), f"dlv_ignored_{n}")
+            assert response.status_code == 200
+            assert response.json() == {"received": True, "ignored": True}
+    assert not WebhookEvent.objects.exists()
     assert not Customer.objects.exists()
     assert "not connected" in caplog.text
+
+
+def test_an_event_recorded_before_its_shop_disconnected_is_ignored_and_its_body_dropped(
+    client, connect_shop, webhook_secret, eager
+):
+    shop = connect_shop(0)
+    body = event_body(shop.remote_id)
+    post(client, body, sign(body, webhook_secret), "dlv_then_paused")  # not processed yet
+    shop.granted = False
+    shop.save()
+    tasks.process_event.apply(args=(WebhookEvent.objects.get().pk,))
+    event = WebhookEvent.objects.get()
+    assert (event.outcome, event.body) == ("ignored: shop not connected", {})
+    assert not Customer.objects.exists()
 
 
 # --- Real deliveries from the sandbox, replayed in order and shuffled twice ------------------
