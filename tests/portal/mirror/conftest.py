@@ -4,10 +4,9 @@ HTTP to compare the mirror with."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
-
-import time
 
 import pytest
 import requests
