@@ -63,11 +63,12 @@ class Applied:
 
 
 def clean(value: str, *, multiline: bool = False) -> str:
-    """A string from AutoSync without control characters: a single-line field's line breaks
-    and tabs become one space (a newline in a shop's name once broke the invite emails)."""
-    if not multiline:
-        value = LINE_BREAKS.sub(" ", value)
-    return CONTROL_IN_TEXT.sub("", value) if multiline else CONTROL.sub("", value)
+    """A string from AutoSync without control characters: in a single-line field, line breaks
+    and tabs become one space and the ends are trimmed (a newline in a shop's name once broke
+    the invite emails)."""
+    if multiline:
+        return CONTROL_IN_TEXT.sub("", value)
+    return CONTROL.sub("", LINE_BREAKS.sub(" ", value)).strip()
 
 
 def payload(value: Any, path: str = "", depth: int = 0) -> Any:

@@ -298,3 +298,104 @@ def test_webhooks_delivered_twice_and_shuffled_give_the_same_mirror_as_in_order(
     order = WorkOrder.objects.get(shop=shop, remote_id=order_id)
     history = [s.status for s in order.status_history()]
     assert history[-3:] == ["waiting_parts", "in_progress", "completed"]
+
+
+# --- Bodies that are signed but not the contract's shape, resends, retention ----------------
+
+
+def shaped(shop_id, **changes) -> bytes:
+    body = {
+        "event": "customer.created",
+        "shop_id": shop_id,
+        "timestamp": "2030-01-01T00:00:00Z",
+        "data": {"id": 1, "first_name": "Rita"},
+        **changes,
+    }
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda shop: shaped(shop).replace(b'"id": 1', b'"id": NaN'),
+        lambda shop: shaped(shop).replace(b'"id": 1', b'"id": -Infinity'),
+        lambda shop: shaped(shop).replace(b'"id": 1', b'"id": ' + b"[" * 5000 + b"]" * 5000),
+        lambda shop: shaped(shop).replace(b'"id": 1', b'"id": ' + b"[" * 50 + b"]" * 50),
+        lambda shop: shaped(2**70),
+        lambda shop: shaped(-shop),
+        lambda shop: shaped(str(shop)),
+        lambda shop: shaped(True),
+        lambda shop: shaped(shop, event=7),
+        lambda shop: shaped(shop, event="x" * 65),
+        lambda shop: shaped(shop, timestamp=["2030"]),
+        lambda shop: shaped(shop, data="Rita"),
+    ],
+    ids=[
+        "nan",
+        "infinity",
+        "nesting-past-the-parser",
+        "deep-nesting",
+        "shop-id-too-large",
+        "shop-id-negative",
+        "shop-id-string",
+        "shop-id-bool",
+        "event-not-a-string",
+        "event-too-long",
+        "timestamp-not-a-string",
+        "data-not-an-object",
+    ],
+)
+def test_a_signed_body_not_shaped_like_an_event_answers_400_and_stores_nothing(
+    client, connect_shop, webhook_secret, make
+):
+    body = make(connect_shop(0).remote_id)
+    response = post(client, body, sign(body, webhook_secret), "dlv_misshapen")
+    assert response.status_code == 400, response.content
+    assert "error" in response.json()
+    assert not WebhookEvent.objects.exists()
+
+
+def test_control_characters_in_a_signed_body_are_stored_without_them(
+    client, connect_shop, webhook_secret, eager, django_capture_on_commit_callbacks
+):
+    shop = connect_shop(0)
+    body = event_body(shop.remote_id, first_name="Ri\u0000ta\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, body, sign(body, webhook_secret), "dlv_nul").status_code == 200
+    assert WebhookEvent.objects.get().body["data"]["first_name"] == "Rita\n"
+    assert Customer.objects.get(shop=shop, remote_id=424242).first_name == "Rita"
+
+
+def test_the_same_body_under_a_new_delivery_id_is_a_duplicate(
+    client, connect_shop, webhook_secret, eager, django_capture_on_commit_callbacks
+):
+    shop = connect_shop(0)
+    body = event_body(shop.remote_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(client, body, sign(body, webhook_secret), "dlv_first")
+        again = post(client, body, sign(body, webhook_secret), "dlv_second")
+        other = event_body(shop.remote_id, first_name="Other")
+        different = post(client, other, sign(other, webhook_secret), "dlv_third")
+    assert first.json()["duplicate"] is False and again.json()["duplicate"] is True
+    assert different.json()["duplicate"] is False
+    assert sorted(WebhookEvent.objects.values_list("key", flat=True)) == [
+        "dlv_first",
+        "dlv_third",
+    ]
+
+
+def test_event_bodies_are_deleted_after_the_retention_period(connect_shop, settings):
+    settings.MIRROR_WEBHOOK_RETENTION_DAYS = 7
+    shop = connect_shop(0)
+    now = timezone.now()
+    for key, age in (("old", timedelta(days=8)), ("recent", timedelta(days=6))):
+        WebhookEvent.objects.create(
+            key=key,
+            name="customer.created",
+            shop_remote_id=shop.remote_id,
+            body={"data": {"email": "rita@example.com"}},
+            received_at=now - age,
+        )
+    assert tasks.prune_events.apply().get() == 1
+    assert list(WebhookEvent.objects.values_list("key", flat=True)) == ["recent"]
+    assert "mirror-prune-webhook-events" in settings.CELERY_BEAT_SCHEDULE
