@@ -394,6 +394,18 @@ class SyncRun(models.Model):
     def is_active(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
 
+    @property
+    def pause(self) -> str:
+        """Why an active run waits, in plain words ("" when it does not): for the sync page."""
+        if not self.is_active or not self.wait_reason or self.not_before is None:
+            return ""
+        seconds = max(1, round((self.not_before - timezone.now()).total_seconds()))
+        return {
+            self.WaitReason.BUDGET: f"waiting for AutoSync's request limit, about {seconds} s",
+            self.WaitReason.LEASE: f"waiting for another sync of this shop, about {seconds} s",
+            self.WaitReason.RETRY: f"trying again after an error in about {seconds} s",
+        }.get(self.wait_reason, "")
+
 
 class RunProgress(models.Model):
     """How far a run got in one resource: pages done of the total AutoSync reported."""

@@ -423,6 +423,18 @@ class ShopSync:
             if not exc.permanent or isinstance(exc, ReconnectRequired):
                 raise
             log.warning("Sync of %s for shop %s failed: %r", resource, self.shop.pk, exc)
+        except Exception as exc:
+            # Not AutoSync's: the task records it on the run and retries or fails it; the
+            # resource shows it too.
+            ResourceState.objects.update_or_create(
+                shop=self.shop,
+                resource=resource,
+                defaults={
+                    "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+                    "last_error_at": timezone.now(),
+                },
+            )
+            raise
         else:
             ResourceState.objects.update_or_create(
                 shop=self.shop,

@@ -3,6 +3,7 @@ a run or an event active forever; waiting for the budget is a reschedule, never 
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -109,11 +110,12 @@ def test_a_sync_with_no_budget_is_rescheduled_at_once_and_resumes_where_it_stopp
     run.refresh_from_db()
     assert (run.status, run.wait_reason) == ("pending", "budget")
     assert 35 < (run.not_before - timezone.now()).total_seconds() <= 42
+    assert re.fullmatch(r"waiting for AutoSync's request limit, about 4[0-2] s", run.pause)
 
     conf.shared_budget.cache_clear()  # the window has room again
     assert retry.value.sig.apply().get() == "done"
     run.refresh_from_db()
-    assert (run.status, run.wait_reason, run.not_before) == ("done", "", None)
+    assert (run.status, run.wait_reason, run.not_before, run.pause) == ("done", "", None, "")
 
 
 def test_an_event_whose_processing_fails_records_the_error_and_ends(
