@@ -272,13 +272,14 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-def probe(api_url: str, key: str, shop, order_id: int, samples: int, keep_going=None) -> list:
-    """PUT a work order's notes `samples` times; the seconds until the mirror shows each."""
-    from portal.mirror.models import WorkOrder
+def probe(api_url: str, key: str, shop, order_id: int, samples: int, keep_going=None):
+    """PUT a work order's notes `samples` times. For each: the seconds until the mirror shows
+    it, end to end, and the portal's share, from the webhook's arrival (`received_at`)."""
+    from portal.mirror.models import WebhookEvent, WorkOrder
 
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {key}"
-    latencies = []
+    end_to_end, portal = [], []
     for n in range(samples):
         if keep_going is not None and not keep_going():
             break
@@ -293,14 +294,22 @@ def probe(api_url: str, key: str, shop, order_id: int, samples: int, keep_going=
         deadline = started + 60
         while time.monotonic() < deadline:
             if WorkOrder.objects.filter(shop=shop, remote_id=order_id, notes=notes).exists():
-                latencies.append(time.monotonic() - started)
+                mirrored = time.time()
+                end_to_end.append(time.monotonic() - started)
+                received = (
+                    WebhookEvent.objects.filter(body__data__notes=notes)
+                    .values_list("received_at", flat=True)
+                    .first()
+                )
+                if received is not None:
+                    portal.append(mirrored - received.timestamp())
                 break
             time.sleep(0.02)
         else:
             print(f"  sample {n}: not mirrored within 60 s")
-            latencies.append(60.0)
+            end_to_end.append(60.0)
         time.sleep(0.3)
-    return latencies
+    return end_to_end, portal
 
 
 def percentiles(latencies: list[float]) -> str:
@@ -327,7 +336,7 @@ def freshness(db: SandboxDatabase, account: dict, samples: int) -> None:
         sync.run(SyncRun.objects.create(shop=shop, mode="full").pk, budget_timeout=600)
         order = WorkOrder.objects.filter(shop=shop, status="in_progress").first()
         time.sleep(3)  # the worker and the web process finish starting
-        latencies = probe(server.api_url, account["api_key"], shop, order.remote_id, samples)
+        latencies, _ = probe(server.api_url, account["api_key"], shop, order.remote_id, samples)
     finally:
         stop(processes)
         server.stop()
@@ -384,8 +393,12 @@ def webhooks_during_sync(db: SandboxDatabase, account: dict, samples: int) -> No
     finally:
         stop(processes)
         server.stop()
-    print(f"  idle system:            {percentiles(idle)}")
-    print(f"  during the first sync:  {percentiles(during)}")
+    print("  API write to mirror (AutoSync's sender included):")
+    print(f"    idle system:            {percentiles(idle[0])}")
+    print(f"    during the first sync:  {percentiles(during[0])}")
+    print("  webhook received to mirror (the portal's share):")
+    print(f"    idle system:            {percentiles(idle[1])}")
+    print(f"    during the first sync:  {percentiles(during[1])}")
     print(
         f"  the sync: {run.status} in {elapsed:.0f} s, {run.requests} requests, "
         f"{run.attempts} task runs (rescheduled for: {', '.join(sorted(waits)) or 'nothing'})"

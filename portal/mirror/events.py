@@ -1,9 +1,10 @@
-"""Applying recorded webhook events to the mirror: idempotent, and never regressing.
+"""Applying recorded webhook events to the mirror: idempotent, never regressing, never waiting.
 
 An event's data was true at its `timestamp`, so it is written with that time as its clock and
-loses to anything newer already mirrored. Work order and payment events carry list forms:
-the work order's detail (jobs, line items, payments) is fetched again unless the mirror holds a
-detail at least as recent as the event.
+loses to anything newer already mirrored. Processing an event sends no request to AutoSync:
+its payload is applied at once. Work order and payment events carry list forms: the work
+order's detail (jobs, line items, payments) is fetched by a follow-up task
+(`tasks.refresh_work_order`) unless the mirror holds a detail at least as recent as the event.
 """
 
 from __future__ import annotations
