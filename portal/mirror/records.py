@@ -26,6 +26,10 @@ BIG = 2**63 - 1  # BigIntegerField (ids)
 INT = 2**31 - 1  # IntegerField (years, mileage, stock counts)
 MONEY_LIMIT = Decimal(10) ** 10  # DecimalField(max_digits=12, decimal_places=2)
 CENT = Decimal("0.01")
+#: Times a shop's records can carry. Outside them a time is a mistake, and arithmetic on it
+#: (the incremental sync's `created_after` overlap) could overflow.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
 #: Deeper JSON than this is not a record AutoSync sends (its deepest is a detail's line items).
 MAX_DEPTH = 12
 #: Control characters (C0, DEL, C1) and lone surrogates (which no database encodes).
@@ -106,9 +110,12 @@ def _time(value: Any) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        parsed = parsed.astimezone(UTC)
     except (ValueError, OverflowError):
-        raise Unmappable("", f"is not a time in range: {value[:40]!r}") from None
+        parsed = None
+    if parsed is None or not EARLIEST <= parsed <= LATEST:
+        raise Unmappable("", f"is not a time in range: {value[:40]!r}")
+    return parsed
 
 
 def money(value: Any) -> Decimal | None:

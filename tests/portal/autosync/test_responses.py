@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.autosync.client import ResponseRejected
+from portal.autosync.client import ResponseRejected, iter_all
+from portal.autosync.pages import Page
 
 from .tamper import TamperingProxy
 
@@ -71,3 +72,8 @@ def test_a_total_no_column_can_hold_is_a_response_error(proxy, make_client, shop
     proxy.tamper = enormous
     with pytest.raises(ResponseRejected):
         make_client(proxy).list_customers(shop_id)
+
+
+def test_every_record_iterates_over_odd_ids_without_a_crash():
+    page = Page(items=[{"id": [1]}, "x", {"id": 1}, {"id": 1}], page=1, per_page=100, total=4)
+    assert list(iter_all(lambda *args, **kwargs: page)) == [{"id": [1]}, "x", {"id": 1}]

@@ -45,6 +45,7 @@ def work_order(remote_id: int, **fields) -> dict:
         ("customers", customer(7, created_at="10000-01-01T00:00:00Z"), "created_at"),
         ("customers", customer(7, created_at="0001-01-01T00:00:00+05:00"), "created_at"),
         ("customers", customer(7, created_at=20240101), "created_at"),
+        ("customers", customer(7, created_at="0001-01-01T00:00:03Z"), "created_at"),
         ("customers", customer(7, is_business="yes"), "is_business"),
         ("customers", customer(7, first_name={"a": 1}), "first_name"),
         ("customers", customer(7, address=deep(40)), "address"),
