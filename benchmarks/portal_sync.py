@@ -14,6 +14,10 @@ SQLite. Each phase is bounded in time.
     sandbox's own list throughput in the same run (the ceiling).
 (c) Freshness: an API write to a work order until the mirror shows it, through the sandbox's
     webhook sender, the portal's web process and one Celery worker (filesystem broker).
+(d) The same freshness while the large shop's first sync runs at the rate limit of (a), with
+    the workers `make run` starts (one for `webhooks,celery`, one for `sync`), beside the same
+    figure on the idle system, measured first in the same run. The writes use an API key of
+    their own (a person at AutoSync), so they do not spend the portal's window.
 """
 
 from __future__ import annotations
@@ -115,7 +119,8 @@ def full_sync(shop) -> tuple[float, dict]:
     sync.ShopSync._counted = tally
     try:
         started = time.monotonic()
-        run = sync.run(SyncRun.objects.create(shop=shop, mode="full").pk)
+        # In this process, as `sync_shop` does: it may wait for the budget (no worker to hold).
+        run = sync.run(SyncRun.objects.create(shop=shop, mode="full").pk, budget_timeout=600)
         elapsed = time.monotonic() - started
     finally:
         sync.ShopSync._counted = counted
@@ -201,14 +206,11 @@ def ingest(db: SandboxDatabase, account: dict) -> None:
     )
 
 
-def freshness(db: SandboxDatabase, account: dict, samples: int) -> None:
-    print(f"\n(c) Freshness: API write to mirror, {samples} work order changes")
-    from portal.mirror import sync
-    from portal.mirror.models import SyncRun, WorkOrder
-
-    server = LiveSandbox(
-        db, env={**SANDBOX_ENV, "SANDBOX_RATE_LIMIT": "100000"}, log_path=WORK / "sandbox-c.log"
-    ).start()
+def portal_processes(
+    db: SandboxDatabase, account: dict, server: LiveSandbox, workers: dict[str, str]
+) -> list[subprocess.Popen]:
+    """The portal's web process (gunicorn), Celery workers by name and queues, and the
+    sandbox's webhook sender pointed at the portal."""
     web_port = free_port()
     endpoint = json.loads(
         db.command(
@@ -227,80 +229,185 @@ def freshness(db: SandboxDatabase, account: dict, samples: int) -> None:
         "AUTOSYNC_WEBHOOK_SECRET": endpoint["secret"],
     }
     logs = (WORK / "processes.log").open("ab")
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "portal.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{web_port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=logs,
-            stderr=logs,
-        ),
-        celery_worker(env, "bench", logs, loglevel="WARNING"),
-        subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "deliver_webhooks", "--poll", "0.1"],
-            cwd=ROOT,
-            env={**os.environ, **SANDBOX_ENV, "SANDBOX_DATABASE_URL": db.url},
-            stdout=logs,
-            stderr=logs,
-        ),
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{web_port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=logs,
+        stderr=logs,
+    )
+    sender = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "deliver_webhooks", "--poll", "0.1"],
+        cwd=ROOT,
+        env={**os.environ, **SANDBOX_ENV, "SANDBOX_DATABASE_URL": db.url},
+        stdout=logs,
+        stderr=logs,
+    )
+    celery = [
+        celery_worker(env, name, logs, loglevel="WARNING", queues=queues)
+        for name, queues in workers.items()
     ]
+    return [web, sender, *celery]
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def probe(api_url: str, key: str, shop, order_id: int, samples: int, keep_going=None):
+    """PUT a work order's notes `samples` times. For each: the seconds until the mirror shows
+    it, end to end, and the portal's share, from the webhook's arrival (`received_at`)."""
+    from portal.mirror.models import WebhookEvent, WorkOrder
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {key}"
+    end_to_end, portal = [], []
+    for n in range(samples):
+        if keep_going is not None and not keep_going():
+            break
+        notes = f"freshness probe {n} {time.time()}"
+        started = time.monotonic()
+        answer = session.put(
+            f"{api_url}/shops/{shop.remote_id}/workorders/{order_id}",
+            json={"notes": notes},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        deadline = started + 60
+        while time.monotonic() < deadline:
+            if WorkOrder.objects.filter(shop=shop, remote_id=order_id, notes=notes).exists():
+                mirrored = time.time()
+                end_to_end.append(time.monotonic() - started)
+                received = (
+                    WebhookEvent.objects.filter(body__data__notes=notes)
+                    .values_list("received_at", flat=True)
+                    .first()
+                )
+                if received is not None:
+                    portal.append(mirrored - received.timestamp())
+                break
+            time.sleep(0.02)
+        else:
+            print(f"  sample {n}: not mirrored within 60 s")
+            end_to_end.append(60.0)
+        time.sleep(0.3)
+    return end_to_end, portal
+
+
+def percentiles(latencies: list[float]) -> str:
+    if not latencies:
+        return "no samples"
+    ordered = sorted(latencies)
+    p50 = statistics.median(ordered)
+    p95 = ordered[min(len(ordered) - 1, ceil(0.95 * len(ordered)) - 1)]
+    return f"{len(ordered)} samples: p50 {p50:.2f} s, p95 {p95:.2f} s, max {ordered[-1]:.2f} s"
+
+
+def freshness(db: SandboxDatabase, account: dict, samples: int) -> None:
+    print(f"\n(c) Freshness: API write to mirror, {samples} work order changes")
+    from portal.mirror import sync
+    from portal.mirror.models import SyncRun, WorkOrder
+
+    server = LiveSandbox(
+        db, env={**SANDBOX_ENV, "SANDBOX_RATE_LIMIT": "100000"}, log_path=WORK / "sandbox-c.log"
+    ).start()
+    processes = portal_processes(db, account, server, {"bench": "webhooks,sync,celery"})
     try:
         remote = account["shops"][1]  # a small shop: this measures the path, not the size
         shop = connected_shop(remote, account["api_key"], server.api_url)
-        sync.run(SyncRun.objects.create(shop=shop, mode="full").pk)
+        sync.run(SyncRun.objects.create(shop=shop, mode="full").pk, budget_timeout=600)
         order = WorkOrder.objects.filter(shop=shop, status="in_progress").first()
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {account['api_key']}"
         time.sleep(3)  # the worker and the web process finish starting
-        latencies = []
-        for n in range(samples):
-            notes = f"freshness probe {n} {time.time()}"
-            started = time.monotonic()
-            answer = session.put(
-                f"{server.api_url}/shops/{remote['id']}/workorders/{order.remote_id}",
-                json={"notes": notes},
-                timeout=30,
-            )
-            assert answer.status_code == 200, answer.text
-            deadline = started + 30
-            while time.monotonic() < deadline:
-                if WorkOrder.objects.filter(pk=order.pk, notes=notes).exists():
-                    latencies.append(time.monotonic() - started)
-                    break
-                time.sleep(0.02)
-            else:
-                print(f"  sample {n}: not mirrored within 30 s")
-            time.sleep(0.3)
+        latencies, _ = probe(server.api_url, account["api_key"], shop, order.remote_id, samples)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(20)
+        stop(processes)
         server.stop()
-    if latencies:
-        latencies.sort()
-        p50 = statistics.median(latencies)
-        p95 = latencies[min(len(latencies) - 1, ceil(0.95 * len(latencies)) - 1)]
-        print(
-            f"  mirrored {len(latencies)}/{samples}: p50 {p50:.2f} s, p95 {p95:.2f} s, "
-            f"max {latencies[-1]:.2f} s"
-        )
+    print(f"  mirrored: {percentiles(latencies)}")
+
+
+def webhooks_during_sync(db: SandboxDatabase, account: dict, samples: int) -> None:
+    print(
+        "\n(d) Webhook to mirror while the large shop's first sync runs at the rate limit "
+        "(100 requests per 6 s window), beside the same on an idle system"
+    )
+    from portal.mirror.models import SyncRun
+    from portal.mirror.tasks import request_sync
+
+    server = LiveSandbox(
+        db,
+        env={**SANDBOX_ENV, "SANDBOX_RATE_LIMIT": "100", "SANDBOX_RATE_WINDOW": "6"},
+        log_path=WORK / "sandbox-d.log",
+    ).start()
+    # As `make run` starts them: webhooks never queue behind a sync.
+    processes = portal_processes(db, account, server, {"hooks": "webhooks,celery", "sync": "sync"})
+    # The probe's writes are a person at AutoSync: their own key, not the portal's window.
+    writer = db.new_api_keys(account["id"])[0]
+    try:
+        remote = account["shops"][0]
+        shop = connected_shop(remote, account["api_key"], server.api_url)
+        order_id = requests.get(
+            f"{server.api_url}/shops/{remote['id']}/workorders",
+            params={"status": "in_progress", "per_page": 1},
+            headers={"Authorization": f"Bearer {writer}"},
+            timeout=30,
+        ).json()["data"][0]["id"]
+        time.sleep(3)  # the workers and the web process finish starting
+        idle = probe(server.api_url, writer, shop, order_id, samples)
+
+        run = request_sync(shop.pk, SyncRun.Mode.FULL)
+        started = time.monotonic()
+        while SyncRun.objects.get(pk=run.pk).status == SyncRun.Status.PENDING:
+            time.sleep(0.1)
+
+        def syncing() -> bool:
+            return SyncRun.objects.get(pk=run.pk).is_active
+
+        during = probe(server.api_url, writer, shop, order_id, samples, keep_going=syncing)
+        waits = set()
+        deadline = time.monotonic() + 900
+        while syncing() and time.monotonic() < deadline:
+            reason = SyncRun.objects.get(pk=run.pk).wait_reason
+            if reason:
+                waits.add(reason)
+            time.sleep(0.5)
+        run.refresh_from_db()
+        elapsed = time.monotonic() - started
+    finally:
+        stop(processes)
+        server.stop()
+    print("  API write to mirror (AutoSync's sender included):")
+    print(f"    idle system:            {percentiles(idle[0])}")
+    print(f"    during the first sync:  {percentiles(during[0])}")
+    print("  webhook received to mirror (the portal's share):")
+    print(f"    idle system:            {percentiles(idle[1])}")
+    print(f"    during the first sync:  {percentiles(during[1])}")
+    print(
+        f"  the sync: {run.status} in {elapsed:.0f} s, {run.requests} requests, "
+        f"{run.attempts} task runs (rescheduled for: {', '.join(sorted(waits)) or 'nothing'})"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="a,b,c", help="Phases to run, e.g. a,c.")
+    parser.add_argument("--only", default="a,b,c,d", help="Phases to run, e.g. a,c.")
     parser.add_argument("--samples", type=int, default=40, help="Freshness samples.")
     args = parser.parse_args()
     # Terminated: unwind, so that every server started here is stopped by its `finally`.
@@ -308,7 +415,7 @@ def main() -> None:
     phases = set(args.only.split(","))
     print(f"Working in {WORK}")
     started = time.monotonic()
-    scale = "large" if phases & {"a", "b"} else "small"
+    scale = "large" if phases & {"a", "b", "d"} else "small"
     db = SandboxDatabase.create(WORK, scale=scale)
     print(f"Seeded the sandbox at {scale} scale in {time.monotonic() - started:.0f} s")
     portal_setup()
@@ -320,6 +427,8 @@ def main() -> None:
             ingest(db, account)
         if "c" in phases:
             freshness(db, account, args.samples)
+        if "d" in phases:
+            webhooks_during_sync(db, account, args.samples)
     finally:
         db.drop()
 

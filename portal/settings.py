@@ -261,6 +261,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # A sync's lease on its shop lasts this long past its last request (a crashed worker's shop
 # is free again after it).
 MIRROR_LEASE_SECONDS = envint("MIRROR_LEASE_SECONDS", 90)
+# Webhooks never queue behind a sync: `make run` and the deploy docs start one worker for
+# `webhooks,celery` and one for `sync`. Anything not listed stays on the default `celery`.
+CELERY_TASK_ROUTES = {
+    "portal.mirror.tasks.process_event": {"queue": "webhooks"},
+    "portal.mirror.tasks.sweep_events": {"queue": "webhooks"},
+    "portal.mirror.tasks.refresh_work_order": {"queue": "webhooks"},
+    "portal.mirror.tasks.run_sync": {"queue": "sync"},
+    "portal.mirror.tasks.schedule_syncs": {"queue": "sync"},
+    "portal.mirror.tasks.resume_stalled_runs": {"queue": "sync"},
+}
+# Webhook events (their bodies are personal data) are deleted this many days after arrival.
+MIRROR_WEBHOOK_RETENTION_DAYS = envint("MIRROR_WEBHOOK_RETENTION_DAYS", 7)
 CELERY_BEAT_SCHEDULE = {
     "mirror-open-work-orders": {
         "task": "portal.mirror.tasks.schedule_syncs",
@@ -284,5 +296,9 @@ CELERY_BEAT_SCHEDULE = {
     "mirror-resume-stalled-syncs": {
         "task": "portal.mirror.tasks.resume_stalled_runs",
         "schedule": 60,
+    },
+    "mirror-prune-webhook-events": {
+        "task": "portal.mirror.tasks.prune_events",
+        "schedule": 3600,
     },
 }

@@ -25,8 +25,21 @@ LOOKBACK = timedelta(minutes=2)
 # 429s are not counted as failures (the budget waits for the reset), but a server that keeps
 # answering 429 must not hold a caller forever.
 MAX_RATE_LIMITED = 8
+# The largest answer read. A page of 100 work orders is about 100 KB, a detail a few KB: an
+# answer past this is not one AutoSync meant, and reading it whole could exhaust a worker.
+MAX_RESPONSE_BYTES = 8 * 2**20
 
-__all__ = ["AutoSyncClient", "Page", "iter_all", "iter_pages"]
+__all__ = ["AutoSyncClient", "Page", "ResponseRejected", "iter_all", "iter_pages"]
+
+
+class ResponseRejected(errors.TransportError):
+    """An answer that is not what was asked for: a page longer than `per_page`, a body over
+    the size limit, JSON nested too deep to read. Asking again gets the same: permanent."""
+
+    def __init__(self, message: str, *, method: str, status: int | None = None) -> None:
+        super().__init__(message, ambiguous=method != "GET", status=status)
+        self.permanent = True
+
 
 OnRequest = Callable[[str, str, int | None, float], None]
 
@@ -54,6 +67,7 @@ class AutoSyncClient:
         budget_timeout: float | None = None,
         session: requests.Session | None = None,
         on_request: OnRequest | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.tokens = tokens
@@ -69,6 +83,7 @@ class AutoSyncClient:
         self.budget_timeout = budget_timeout
         self.session = session or requests.Session()
         self.on_request = on_request
+        self.max_response_bytes = max_response_bytes
         self.requests_made = 0
 
     # --- Shops ----------------------------------------------------------------------------
@@ -351,9 +366,16 @@ class AutoSyncClient:
         items = body["data"]
         if not isinstance(items, list):
             raise errors.TransportError(f"GET {path} did not answer a list", ambiguous=False)
+        if len(items) > params["per_page"]:
+            raise ResponseRejected(
+                f"GET {path} answered {len(items)} records for a page of {params['per_page']}",
+                method="GET",
+            )
         pagination = body.get("pagination")
         pagination = pagination if isinstance(pagination, dict) else {}
         total = pagination.get("total")
+        if isinstance(total, int) and not 0 <= total < 2**31:
+            raise ResponseRejected(f"GET {path} answered a total of {total}", method="GET")
         return Page(
             items=items,
             page=_int(pagination.get("page"), params["page"]),
@@ -435,8 +457,10 @@ class AutoSyncClient:
                 json=_jsonable(body) if body is not None else None,
                 headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                 timeout=self.timeout,
+                stream=True,  # read below, up to the size limit
             )
             status = response.status_code
+            self._read(method, path, response)
         except requests.RequestException as exc:
             raise errors.from_exception(exc) from exc
         finally:
@@ -452,7 +476,34 @@ class AutoSyncClient:
             if self.on_request:
                 self.on_request(method, path, status, elapsed)
         self._observe(response)
-        return errors.envelope(response)
+        try:
+            return errors.envelope(response)
+        except RecursionError:
+            raise ResponseRejected(
+                f"{method} {path} answered JSON nested too deeply", method=method, status=status
+            ) from None
+
+    def _read(self, method: str, path: str, response: requests.Response) -> None:
+        """Read the body, refusing it past `max_response_bytes` (declared or actual)."""
+        limit = self.max_response_bytes
+        too_large = ResponseRejected(
+            f"{method} {path} answered more than {limit} bytes",
+            method=method,
+            status=response.status_code,
+        )
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise too_large
+        chunks, size = [], 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise too_large
+            chunks.append(chunk)
+        # What requests itself does when it reads a body: response.json() reads this.
+        response._content = b"".join(chunks)
 
     def _observe(self, response: requests.Response) -> None:
         headers = response.headers

@@ -43,7 +43,9 @@ def iter_all(
     seen: set = set()
     for page in iter_pages(method, *args, per_page=per_page, **filters):
         for item in page.items:
-            key = item.get("id")
-            if key is None or key not in seen:
-                seen.add(key)
+            # AutoSync's records are objects with an id; anything else is the caller's to
+            # judge (never a crash here on an unhashable id).
+            key = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(key, int | str) or key not in seen:
+                seen.add(key if isinstance(key, int | str) else None)
                 yield item

@@ -1,9 +1,10 @@
-"""Applying recorded webhook events to the mirror: idempotent, and never regressing.
+"""Applying recorded webhook events to the mirror: idempotent, never regressing, never waiting.
 
 An event's data was true at its `timestamp`, so it is written with that time as its clock and
-loses to anything newer already mirrored. Work order and payment events carry list forms:
-the work order's detail (jobs, line items, payments) is fetched again unless the mirror holds a
-detail at least as recent as the event.
+loses to anything newer already mirrored. Processing an event sends no request to AutoSync:
+its payload is applied at once. Work order and payment events carry list forms: the work
+order's detail (jobs, line items, payments) is fetched by a follow-up task
+(`tasks.refresh_work_order`) unless the mirror holds a detail at least as recent as the event.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ WORK_ORDER_LIST_FORM = {"id", "status", "customer", "vehicle", "subtotal", "tota
 
 
 def process(event_id: int) -> str:
-    """Apply one event; what was done, in words (kept on the event as its outcome)."""
+    """Apply one event's payload (no request to AutoSync, so it never waits for the budget);
+    what was done, in words (kept on the event as its outcome). A work order's detail is
+    fetched by a follow-up task."""
     event = WebhookEvent.objects.filter(pk=event_id).first()
     if event is None or event.processed_at is not None:
         return "already processed"
@@ -41,6 +44,8 @@ def process(event_id: int) -> str:
             event.name,
             event.shop_remote_id,
         )
+        # The body is personal data of a shop we do not mirror: not kept.
+        WebhookEvent.objects.filter(pk=event_id).update(body={})
         return _done(event, "ignored: shop not connected")
     body = event.body if isinstance(event.body, dict) else {}
     data = body.get("data") if isinstance(body.get("data"), dict) else {}
@@ -51,11 +56,18 @@ def process(event_id: int) -> str:
     if handler is None:
         log.info("Webhook %s: unknown event %r ignored", event.key, event.name)
         return _done(event, "ignored: unknown event")
-    return _done(event, handler(shop, data, timestamp))
+    return _done(event, handler(shop, data, timestamp, event.pk))
 
 
-def failed(event_id: int, error: Exception) -> None:
-    WebhookEvent.objects.filter(pk=event_id).update(last_error=str(error)[:2000])
+def failed(event_id: int, error: Exception, *, final: bool) -> None:
+    """Record a failure; a final one ends the event (the sweeper leaves it alone)."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    if final:
+        WebhookEvent.objects.filter(pk=event_id, processed_at__isnull=True).update(
+            last_error=message, processed_at=timezone.now(), outcome="failed"
+        )
+    else:
+        WebhookEvent.objects.filter(pk=event_id).update(last_error=message)
 
 
 def _done(event: WebhookEvent, outcome: str) -> str:
@@ -65,43 +77,66 @@ def _done(event: WebhookEvent, outcome: str) -> str:
     return outcome
 
 
+def _outcome(applied: records.Applied, done: str) -> str:
+    return f"skipped {applied.skipped[0]}" if applied.skipped else done
+
+
 def _record(resource: str):
-    def handle(shop: Shop, data: dict, timestamp: datetime) -> str:
-        records.apply(resource, shop.pk, [data], timestamp)
-        return f"applied {resource}"
+    def handle(shop: Shop, data: dict, timestamp: datetime, event_id: int) -> str:
+        return _outcome(records.apply(resource, shop.pk, [data], timestamp), f"applied {resource}")
 
     return handle
 
 
-def _work_order(shop: Shop, data: dict, timestamp: datetime) -> str:
+def _work_order(shop: Shop, data: dict, timestamp: datetime, event_id: int) -> str:
     remote_id = records.integer(data.get("id"))
     if remote_id is None:
         return "ignored: no work order id"
+    outcome = "applied workorders"
     if data.keys() >= WORK_ORDER_LIST_FORM:
-        records.apply("workorders", shop.pk, [data], timestamp)
+        applied = records.apply("workorders", shop.pk, [data], timestamp)
+        outcome = _outcome(applied, outcome)
     if isinstance(data.get("status"), str):
         records.note_status(shop.pk, remote_id, data["status"], timestamp)
-    return _refresh_detail(shop, remote_id, timestamp)
+    return f"{outcome}; {_follow_up(shop, remote_id, timestamp, event_id)}"
 
 
-def _payment(shop: Shop, data: dict, timestamp: datetime) -> str:
-    records.apply("payments", shop.pk, [data], timestamp)
+def _payment(shop: Shop, data: dict, timestamp: datetime, event_id: int) -> str:
+    outcome = _outcome(records.apply("payments", shop.pk, [data], timestamp), "applied payment")
     work_order_id = records.integer(data.get("workorder_id"))
     if work_order_id is None:
-        return "applied payment"
-    return _refresh_detail(shop, work_order_id, timestamp)
+        return outcome
+    return f"{outcome}; {_follow_up(shop, work_order_id, timestamp, event_id)}"
 
 
-def _refresh_detail(shop: Shop, remote_id: int, timestamp: datetime) -> str:
-    """Fetch the work order's detail unless one at least as recent as the event is mirrored.
-    Event timestamps are whole seconds: a detail seen within the event's second may predate
-    the change, so it has to be a full second newer to count."""
+def _detail_fresh(shop: Shop, remote_id: int, timestamp: datetime) -> bool:
+    """A detail at least as recent as the event is mirrored. Event timestamps are whole
+    seconds: a detail seen within the event's second may predate the change, so it has to be
+    a full second newer to count."""
     detailed = (
         WorkOrder.objects.filter(shop=shop, remote_id=remote_id)
         .values_list("detail_observed_at", flat=True)
         .first()
     )
-    if detailed is not None and detailed >= timestamp + timedelta(seconds=1):
+    return detailed is not None and detailed >= timestamp + timedelta(seconds=1)
+
+
+def _follow_up(shop: Shop, remote_id: int, timestamp: datetime, event_id: int) -> str:
+    if _detail_fresh(shop, remote_id, timestamp):
+        return "detail fresh"
+    from .tasks import refresh_work_order  # the tasks module imports this one
+
+    refresh_work_order.delay(shop.pk, remote_id, timestamp.isoformat(), event_id)
+    return "detail queued"
+
+
+def refresh_detail(shop_id: int, remote_id: int, timestamp: datetime) -> str:
+    """The follow-up of a work order or payment event: fetch the work order's detail unless
+    a fresh one is mirrored. BudgetExhausted (never waited for) is the task's to reschedule."""
+    shop = Shop.objects.select_related("connection").filter(pk=shop_id).first()
+    if shop is None or not shop.is_syncable:
+        return "ignored: shop not connected"
+    if _detail_fresh(shop, remote_id, timestamp):
         return "detail already fresh"
     client = sync.client_for(
         shop, lambda method, path, status, seconds: sync.count_request(shop.pk, "workorders")
@@ -112,17 +147,24 @@ def _refresh_detail(shop: Shop, remote_id: int, timestamp: datetime) -> str:
     except NotFound:
         log.info("Work order %s of shop %s is not at AutoSync (any more)", remote_id, shop.pk)
         return "work order not found"
-    records.apply_work_order_detail(shop.pk, detail, observed_at)
-    return "applied work order detail"
+    applied = records.apply_work_order_detail(shop.pk, detail, observed_at)
+    return _outcome(applied, "applied work order detail")
 
 
 def _notice(kind: str):
-    def handle(shop: Shop, data: dict, timestamp: datetime) -> str:
+    def handle(shop: Shop, data: dict, timestamp: datetime, event_id: int) -> str:
         remote_id = records.integer(data.get("id"))
         if remote_id is None:
             return "ignored: no id"
+        outcome = f"kept {kind}"
         if kind == ShopNotice.Kind.LOW_STOCK:
-            records.apply("inventory", shop.pk, [data], timestamp)
+            outcome = _outcome(records.apply("inventory", shop.pk, [data], timestamp), outcome)
+        try:
+            kept = records.payload(data)
+        except records.Unmappable as error:
+            skip = records.Skip(kind, remote_id, error.field, error.reason)
+            log.warning("Skipped a %s notice of shop %s: %s", kind, shop.pk, skip)
+            return f"skipped {skip}"
         occurred_at = records.parse_time(data.get("sent_at")) or timestamp
         ShopNotice.objects.bulk_create(
             [
@@ -133,12 +175,12 @@ def _notice(kind: str):
                     work_order_remote_id=records.integer(data.get("workorder_id")),
                     customer_remote_id=records.integer(data.get("customer_id")),
                     occurred_at=occurred_at,
-                    payload=data,
+                    payload=kept,
                 )
             ],
             ignore_conflicts=True,  # the same event again
         )
-        return f"kept {kind}"
+        return outcome
 
     return handle
 

@@ -296,9 +296,15 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     outcome = models.CharField(max_length=64, blank=True)
+    # The body's SHA-256: a resend under a new delivery id is the same event (null on rows
+    # recorded before it was kept).
+    digest = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
-        indexes = [models.Index(fields=["processed_at", "received_at"], name="mirror_event_todo")]
+        indexes = [
+            models.Index(fields=["processed_at", "received_at"], name="mirror_event_todo"),
+            models.Index(fields=["received_at"], name="mirror_event_received"),
+        ]
         ordering = ("received_at", "id")
 
     def __str__(self) -> str:
@@ -326,6 +332,10 @@ class ResourceState(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # Records AutoSync sent that could not be mirrored (see records.Unmappable): counted since
+    # the last full listing of the resource began, and the last one's warning.
+    skipped = models.PositiveIntegerField(default=0)
+    last_skipped = models.CharField(max_length=255, blank=True)
 
     class Meta:
         constraints = [
@@ -352,6 +362,11 @@ class SyncRun(models.Model):
         PAUSED = "paused", "Paused"
         SKIPPED = "skipped", "Skipped"
 
+    class WaitReason(models.TextChoices):
+        BUDGET = "budget", "Waiting for AutoSync's request limit"
+        LEASE = "lease", "Waiting for another sync of the shop"
+        RETRY = "retry", "Waiting to try again after an error"
+
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="sync_runs")
     mode = models.CharField(max_length=16, choices=Mode.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -360,8 +375,12 @@ class SyncRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     not_before = models.DateTimeField(null=True, blank=True)
+    # Why the run waits until `not_before` (set with it; cleared when the run runs again).
+    wait_reason = models.CharField(max_length=16, choices=WaitReason.choices, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     requests = models.PositiveIntegerField(default=0)
+    # Records of this run that could not be mirrored (each logged with resource, id, field).
+    skipped = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -374,6 +393,18 @@ class SyncRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def pause(self) -> str:
+        """Why an active run waits, in plain words ("" when it does not): for the sync page."""
+        if not self.is_active or not self.wait_reason or self.not_before is None:
+            return ""
+        seconds = max(1, round((self.not_before - timezone.now()).total_seconds()))
+        return {
+            self.WaitReason.BUDGET: f"waiting for AutoSync's request limit, about {seconds} s",
+            self.WaitReason.LEASE: f"waiting for another sync of this shop, about {seconds} s",
+            self.WaitReason.RETRY: f"trying again after an error in about {seconds} s",
+        }.get(self.wait_reason, "")
 
 
 class RunProgress(models.Model):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
 
 from . import models as m
 from .upsert import upsert
@@ -17,121 +21,302 @@ from .upsert import upsert
 log = logging.getLogger(__name__)
 
 
+#: Column bounds: a value outside them cannot be stored, so its record is skipped.
+BIG = 2**63 - 1  # BigIntegerField (ids)
+INT = 2**31 - 1  # IntegerField (years, mileage, stock counts)
+MONEY_LIMIT = Decimal(10) ** 10  # DecimalField(max_digits=12, decimal_places=2)
+CENT = Decimal("0.01")
+#: Times a shop's records can carry. Outside them a time is a mistake, and arithmetic on it
+#: (the incremental sync's `created_after` overlap) could overflow.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+#: Deeper JSON than this is not a record AutoSync sends (its deepest is a detail's line items).
+MAX_DEPTH = 12
+#: Control characters (C0, DEL, C1) and lone surrogates (which no database encodes).
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+LINE_BREAKS = re.compile("[\t\n\r]+")
+
+
+class Unmappable(ValueError):
+    """A record's field cannot be stored as the mirror's column: the record is skipped."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Skip:
+    """One record left out, and why (what staff and the logs are told)."""
+
+    resource: str
+    remote_id: Any
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.resource} #{self.remote_id}: {self.field} {self.reason}"[:255]
+
+
+@dataclass
+class Applied:
+    written: int = 0
+    skipped: list[Skip] = dataclasses.field(default_factory=list)
+
+
+def clean(value: str, *, multiline: bool = False) -> str:
+    """A string from AutoSync without control characters: in a single-line field, line breaks
+    and tabs become one space and the ends are trimmed (a newline in a shop's name once broke
+    the invite emails)."""
+    if multiline:
+        return CONTROL_IN_TEXT.sub("", value)
+    return CONTROL.sub("", LINE_BREAKS.sub(" ", value)).strip()
+
+
+def payload(value: Any, path: str = "", depth: int = 0) -> Any:
+    """A JSON value fit for a JSONField on any database: strings cleaned, no NaN or infinity
+    (PostgreSQL's jsonb refuses them), bounded depth; Unmappable names the culprit."""
+    if depth > MAX_DEPTH:
+        raise Unmappable(path or "record", f"is nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        return clean(value, multiline=True)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise Unmappable(path or "record", f"is {value!r}")
+    if isinstance(value, dict):
+        return {
+            clean(str(k)): payload(v, f"{path}.{k}" if path else str(k), depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [payload(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+    return value
+
+
 def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 time as AutoSync writes it (`…Z`), or None."""
-    if not isinstance(value, str) or not value:
+    """An ISO 8601 time as AutoSync writes it (`…Z`), or None (lenient: for comparisons)."""
+    try:
+        return _time(value)
+    except Unmappable:
         return None
+
+
+def _time(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise Unmappable("", f"is not a time: {type(value).__name__}")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        parsed = parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        parsed = None
+    if parsed is None or not EARLIEST <= parsed <= LATEST:
+        raise Unmappable("", f"is not a time in range: {value[:40]!r}")
+    return parsed
 
 
-def money(value: Any) -> Decimal:
+def money(value: Any) -> Decimal | None:
+    """An amount to the cent, or None when it cannot be read (never a made-up zero)."""
     try:
-        return Decimal(str(value)).quantize(Decimal("0.01"))
+        return _money(value)
+    except Unmappable:
+        return None
+
+
+def _money(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise Unmappable("", f"is not an amount: {type(value).__name__}")
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else str(value))
+        if not amount.is_finite():
+            raise Unmappable("", f"is not an amount: {str(value)[:40]!r}")
+        amount = amount.quantize(CENT)
     except (InvalidOperation, ValueError):
-        return Decimal("0.00")
-
-
-def text(value: Any, limit: int = 255) -> str:
-    return "" if value is None else str(value)[:limit]
+        raise Unmappable("", f"is not an amount: {str(value)[:40]!r}") from None
+    if abs(amount) >= MONEY_LIMIT:
+        raise Unmappable("", "has too many digits for an amount")
+    return amount
 
 
 def integer(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A JSON integer (not a bool) within a BigIntegerField, else None (lenient)."""
+    if isinstance(value, int) and not isinstance(value, bool) and -BIG <= value <= BIG:
+        return value
+    return None
 
 
 def nested_id(value: Any) -> int | None:
     return integer(value.get("id")) if isinstance(value, dict) else None
 
 
-def customer(d: dict) -> dict:
+class Fields:
+    """Strict reads of one record's fields: each raises Unmappable naming the field."""
+
+    def __init__(self, data: dict, prefix: str = "") -> None:
+        self.data = data
+        self.prefix = prefix
+
+    def _fail(self, name: str, error: Unmappable) -> Unmappable:
+        return Unmappable(self.prefix + name, error.reason)
+
+    def text(self, name: str, limit: int = 255, *, multiline: bool = False) -> str:
+        value = self.data.get(name)
+        if value is None:
+            return ""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise Unmappable(self.prefix + name, f"is not text: {type(value).__name__}")
+        return clean(str(value), multiline=multiline)[:limit]
+
+    def money(self, name: str, *, optional: bool = False) -> Decimal | None:
+        value = self.data.get(name)
+        if value is None:
+            if optional:
+                return None
+            raise Unmappable(self.prefix + name, "is missing (an amount is never assumed zero)")
+        try:
+            return _money(value)
+        except Unmappable as error:
+            raise self._fail(name, error) from None
+
+    def time(self, name: str) -> datetime | None:
+        try:
+            return _time(self.data.get(name))
+        except Unmappable as error:
+            raise self._fail(name, error) from None
+
+    def integer(self, name: str, limit: int = BIG) -> int | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Unmappable(self.prefix + name, f"is not an integer: {type(value).__name__}")
+        if not -limit <= value <= limit:
+            raise Unmappable(self.prefix + name, "is out of range")
+        return value
+
+    def boolean(self, name: str) -> bool:
+        value = self.data.get(name)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise Unmappable(self.prefix + name, f"is not true or false: {type(value).__name__}")
+        return value
+
+    def object(self, name: str) -> Fields:
+        value = self.data.get(name)
+        if value is None:
+            return Fields({}, f"{self.prefix}{name}.")
+        if not isinstance(value, dict):
+            raise Unmappable(self.prefix + name, f"is not an object: {type(value).__name__}")
+        return Fields(value, f"{self.prefix}{name}.")
+
+    def records(self, name: str) -> list[Fields]:
+        """A list of records (a detail's jobs, a job's line items), each with an id."""
+        value = self.data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise Unmappable(self.prefix + name, f"is not a list: {type(value).__name__}")
+        found = []
+        for index, item in enumerate(value):
+            where = f"{self.prefix}{name}[{index}]"
+            if not isinstance(item, dict):
+                raise Unmappable(where, f"is not an object: {type(item).__name__}")
+            entry = Fields(item, where + ".")
+            if entry.integer("id") is None:
+                raise Unmappable(where + ".id", "is missing")
+            found.append(entry)
+        return found
+
+
+def customer(d: Fields) -> dict:
     return {
-        "first_name": text(d.get("first_name")),
-        "last_name": text(d.get("last_name")),
-        "email": text(d.get("email")),
-        "phone": text(d.get("phone"), 64),
-        "is_business": bool(d.get("is_business")),
-        "remote_created_at": parse_time(d.get("created_at")),
+        "first_name": d.text("first_name"),
+        "last_name": d.text("last_name"),
+        "email": d.text("email"),
+        "phone": d.text("phone", 64),
+        "is_business": d.boolean("is_business"),
+        "remote_created_at": d.time("created_at"),
     }
 
 
-def vehicle(d: dict) -> dict:
+def vehicle(d: Fields) -> dict:
     return {
-        "customer_remote_id": integer(d.get("customer_id")),
-        "year": integer(d.get("year")),
-        "make": text(d.get("make")),
-        "model": text(d.get("model")),
-        "vin": text(d.get("vin"), 32),
-        "license_plate": text(d.get("license_plate"), 32),
-        "mileage": integer(d.get("mileage")),
+        "customer_remote_id": d.integer("customer_id"),
+        "year": d.integer("year", INT),
+        "make": d.text("make"),
+        "model": d.text("model"),
+        "vin": d.text("vin", 32),
+        "license_plate": d.text("license_plate", 32),
+        "mileage": d.integer("mileage", INT),
     }
 
 
-def work_order(d: dict) -> dict:
-    customer_ = d.get("customer") if isinstance(d.get("customer"), dict) else {}
-    technician = d.get("technician") if isinstance(d.get("technician"), dict) else {}
+def work_order(d: Fields) -> dict:
+    customer_ = d.object("customer")
+    technician = d.object("technician")
     return {
-        "number": text(d.get("work_order_number"), 64),
-        "status": text(d.get("status"), 32),
-        "customer_remote_id": nested_id(customer_),
-        "customer_name": text(customer_.get("name")),
-        "vehicle_remote_id": nested_id(d.get("vehicle")),
-        "technician_remote_id": nested_id(technician),
-        "technician_name": text(technician.get("name")),
-        "subtotal": money(d.get("subtotal")),
-        "tax": money(d.get("tax")),
-        "total": money(d.get("total")),
-        "notes": text(d.get("notes"), 100_000),
-        "remote_created_at": parse_time(d.get("created_at")),
-        "completed_at": parse_time(d.get("completed_at")),
+        "number": d.text("work_order_number", 64),
+        "status": d.text("status", 32),
+        "customer_remote_id": customer_.integer("id"),
+        "customer_name": customer_.text("name"),
+        "vehicle_remote_id": d.object("vehicle").integer("id"),
+        "technician_remote_id": technician.integer("id"),
+        "technician_name": technician.text("name"),
+        "subtotal": d.money("subtotal"),
+        "tax": d.money("tax"),
+        "total": d.money("total"),
+        "notes": d.text("notes", 100_000, multiline=True),
+        "remote_created_at": d.time("created_at"),
+        "completed_at": d.time("completed_at"),
     }
 
 
-def appointment(d: dict) -> dict:
+def appointment(d: Fields) -> dict:
     return {
-        "customer_remote_id": integer(d.get("customer_id")),
-        "vehicle_remote_id": integer(d.get("vehicle_id")),
-        "start_time": parse_time(d.get("start_time")),
-        "end_time": parse_time(d.get("end_time")),
-        "notes": text(d.get("notes"), 100_000),
-        "status": text(d.get("status"), 32),
-        "remote_created_at": parse_time(d.get("created_at")),
+        "customer_remote_id": d.integer("customer_id"),
+        "vehicle_remote_id": d.integer("vehicle_id"),
+        "start_time": d.time("start_time"),
+        "end_time": d.time("end_time"),
+        "notes": d.text("notes", 100_000, multiline=True),
+        "status": d.text("status", 32),
+        "remote_created_at": d.time("created_at"),
     }
 
 
-def payment(d: dict) -> dict:
+def payment(d: Fields) -> dict:
     return {
-        "work_order_remote_id": integer(d.get("workorder_id")),
-        "customer_remote_id": integer(d.get("customer_id")),
-        "amount": money(d.get("amount")),
-        "method": text(d.get("method"), 32),
-        "status": text(d.get("status"), 32),
-        "remote_created_at": parse_time(d.get("created_at")),
+        "work_order_remote_id": d.integer("workorder_id"),
+        "customer_remote_id": d.integer("customer_id"),
+        "amount": d.money("amount"),
+        "method": d.text("method", 32),
+        "status": d.text("status", 32),
+        "remote_created_at": d.time("created_at"),
     }
 
 
-def part(d: dict) -> dict:
+def part(d: Fields) -> dict:
     return {
-        "part_number": text(d.get("part_number"), 64),
-        "name": text(d.get("name")),
-        "quantity": integer(d.get("quantity")) or 0,
-        "cost": money(d.get("cost")),
-        "price": money(d.get("price")),
-        "reorder_threshold": integer(d.get("reorder_threshold")),
+        "part_number": d.text("part_number", 64),
+        "name": d.text("name"),
+        "quantity": d.integer("quantity", INT) or 0,
+        "cost": d.money("cost"),
+        "price": d.money("price"),
+        "reorder_threshold": d.integer("reorder_threshold", INT),
     }
 
 
-def employee(d: dict) -> dict:
+def employee(d: Fields) -> dict:
     return {
-        "first_name": text(d.get("first_name")),
-        "last_name": text(d.get("last_name")),
-        "name": text(d.get("name")),
-        "email": text(d.get("email")),
-        "role": text(d.get("role"), 32),
-        "status": text(d.get("status"), 32),
+        "first_name": d.text("first_name"),
+        "last_name": d.text("last_name"),
+        "name": d.text("name"),
+        "email": d.text("email"),
+        "role": d.text("role", 32),
+        "status": d.text("status", 32),
     }
 
 
@@ -140,7 +325,11 @@ class Kind:
     """How one resource is mirrored: its model and how a JSON record becomes columns."""
 
     model: type[m.MirroredRecord]
-    columns: Callable[[dict], dict]
+    read: Callable[[Fields], dict]
+
+    def columns(self, record: dict | Fields) -> dict:
+        """The record's column values; Unmappable if one of its fields cannot be stored."""
+        return self.read(record if isinstance(record, Fields) else Fields(record))
 
 
 KINDS: dict[str, Kind] = {
@@ -157,33 +346,76 @@ KINDS: dict[str, Kind] = {
 DETAIL_ONLY = ("jobs", "payments", "amount_paid", "balance_due")
 
 
-def apply(resource: str, shop_id: int, items: list[dict], observed_at: datetime) -> int:
-    """Upsert list-form records of `resource` seen at `observed_at`; rows written."""
-    kind = KINDS[resource]
-    rows = []
-    for item in items:
-        remote_id = integer(item.get("id")) if isinstance(item, dict) else None
+def row(resource: str, item: Any) -> tuple[dict | None, Skip | None]:
+    """One list-form record as the mirror's row (without shop and clock), or why it cannot be."""
+    remote_id = item.get("id") if isinstance(item, dict) else None
+    shown = remote_id if isinstance(remote_id, int) else clean(repr(remote_id))[:40]
+    try:
+        if not isinstance(item, dict):
+            raise Unmappable("record", f"is not an object: {type(item).__name__}")
+        fields = Fields(item)
+        remote_id = fields.integer("id")
         if remote_id is None:
-            log.warning("AutoSync sent a %s record without an id; skipped", resource)
-            continue
-        payload = {k: v for k, v in item.items() if k not in DETAIL_ONLY}
-        columns = kind.columns(item)
-        rows.append(
-            {
-                "shop_id": shop_id,
-                "remote_id": remote_id,
-                "payload": payload,
-                "observed_at": observed_at,
-                "remote_updated_at": parse_time(item.get("updated_at")),
-                **columns,
-            }
-        )
+            raise Unmappable("id", "is missing")
+        return {
+            "remote_id": remote_id,
+            "payload": payload({k: v for k, v in item.items() if k not in DETAIL_ONLY}),
+            "remote_updated_at": fields.time("updated_at"),
+            **KINDS[resource].columns(fields),
+        }, None
+    except Unmappable as error:
+        return None, Skip(resource, shown, error.field, error.reason)
+
+
+def apply(resource: str, shop_id: int, items: list, observed_at: datetime) -> Applied:
+    """Upsert list-form records of `resource` seen at `observed_at`. A record that cannot be
+    mirrored is skipped (logged, and counted on the resource's state); the rest are written."""
+    kind = KINDS[resource]
+    rows, result = [], Applied()
+    for item in items:
+        mapped, skip = row(resource, item)
+        if skip is not None:
+            result.skipped.append(skip)
+        else:
+            rows.append({"shop_id": shop_id, "observed_at": observed_at, **mapped})
+    note_skips(shop_id, result.skipped)
     if not rows:
-        return 0
+        return result
     names = list(rows[0].keys() - {"shop_id", "remote_id", "observed_at", "remote_updated_at"})
+    ids = [r["remote_id"] for r in rows]
+    live = kind.model.objects.filter(shop_id=shop_id, removed_at__isnull=True)
+    before = set(live.filter(remote_id__in=ids).values_list("remote_id", flat=True))
     if resource == "workorders":
-        return _apply_work_orders(shop_id, rows, names)
-    return upsert(kind.model, rows, names)
+        result.written = _apply_work_orders(shop_id, rows, names)
+    else:
+        result.written = upsert(kind.model, rows, names)
+    if len(before) < len(set(ids)):
+        # Records new to the mirror (a webhook's, or one created since the last list) are
+        # new at AutoSync too: keep its last known total in step, or the books would show
+        # more mirrored than AutoSync has until the next full listing corrects the total.
+        added = live.filter(remote_id__in=set(ids) - before).count()
+        if added:
+            m.ResourceState.objects.filter(
+                shop_id=shop_id, resource=resource, remote_total__isnull=False
+            ).update(remote_total=F("remote_total") + added)
+    return result
+
+
+def note_skips(shop_id: int, skipped: list[Skip]) -> None:
+    """Warn about each skipped record (resource, id, field: never its content) and count them
+    on the resource's state, where the sync page shows them."""
+    if not skipped:
+        return
+    for skip in skipped:
+        log.warning("Skipped an AutoSync record of shop %s: %s", shop_id, skip)
+    by_resource: dict[str, list[Skip]] = {}
+    for skip in skipped:
+        by_resource.setdefault(skip.resource, []).append(skip)
+    for resource, skips in by_resource.items():
+        state, _ = m.ResourceState.objects.get_or_create(shop_id=shop_id, resource=resource)
+        m.ResourceState.objects.filter(pk=state.pk).update(
+            skipped=F("skipped") + len(skips), last_skipped=str(skips[-1])
+        )
 
 
 def _apply_work_orders(shop_id: int, rows: list[dict], names: list[str]) -> int:
@@ -234,6 +466,7 @@ def note_status(shop_id: int, work_order_remote_id: int, status: str, seen_at: d
         .values_list("pk", flat=True)
         .first()
     )
+    status = clean(status)[:32]
     if work_order_pk and status:
         m.WorkOrderStatus.objects.bulk_create(
             [m.WorkOrderStatus(work_order_id=work_order_pk, status=status, seen_at=seen_at)],
@@ -241,15 +474,26 @@ def note_status(shop_id: int, work_order_remote_id: int, status: str, seen_at: d
         )
 
 
-def apply_work_order_detail(shop_id: int, detail: dict, observed_at: datetime) -> bool:
-    """Mirror a work order's detail (jobs, line items, payments) if it is the newest seen."""
-    remote_id = integer(detail.get("id"))
-    if remote_id is None:
-        return False
-    apply("workorders", shop_id, [detail], observed_at)
-    payments = [p for p in detail.get("payments") or [] if isinstance(p, dict)]
-    if payments:
-        apply("payments", shop_id, payments, observed_at)
+def apply_work_order_detail(shop_id: int, detail: Any, observed_at: datetime) -> Applied:
+    """Mirror a work order's detail (jobs, line items, payments) if it is the newest seen.
+    The whole detail is read first: one that cannot be mirrored changes nothing."""
+    try:
+        fields = Fields(detail if isinstance(detail, dict) else {})
+        jobs = _jobs(fields)
+        amount_paid = fields.money("amount_paid", optional=True)
+        balance_due = fields.money("balance_due", optional=True)
+    except Unmappable as error:
+        remote_id = detail.get("id") if isinstance(detail, dict) else None
+        skip = Skip("workorders", remote_id, error.field, error.reason)
+        note_skips(shop_id, [skip])
+        return Applied(skipped=[skip])
+    result = apply("workorders", shop_id, [detail], observed_at)
+    if result.skipped:
+        return result
+    remote_id = fields.integer("id")
+    payments = detail.get("payments")
+    if isinstance(payments, list) and payments:
+        result.skipped += apply("payments", shop_id, payments, observed_at).skipped
     with transaction.atomic():
         order = (
             m.WorkOrder.objects.select_for_update()
@@ -257,50 +501,53 @@ def apply_work_order_detail(shop_id: int, detail: dict, observed_at: datetime) -
             .first()
         )
         if order is None or (order.detail_observed_at and order.detail_observed_at > observed_at):
-            return False  # a newer detail is already mirrored
-        order.amount_paid = money(detail.get("amount_paid")) if "amount_paid" in detail else None
-        order.balance_due = money(detail.get("balance_due")) if "balance_due" in detail else None
+            return result  # a newer detail is already mirrored
+        order.amount_paid = amount_paid
+        order.balance_due = balance_due
         order.detail_observed_at = observed_at
         order.save(update_fields=["amount_paid", "balance_due", "detail_observed_at"])
-        _replace_jobs(order, detail.get("jobs") or [])
-    return True
+        _replace_jobs(order, jobs)
+        result.written += 1
+    return result
+
+
+def _jobs(detail: Fields) -> list[tuple[int, dict, list[tuple[int, dict]]]]:
+    """The detail's jobs and their line items as column values, read strictly."""
+    jobs = []
+    for job in detail.records("jobs"):
+        lines = [
+            (
+                line.integer("id"),
+                {
+                    "type": line.text("type", 16),
+                    "description": line.text("description"),
+                    "quantity": line.money("quantity"),
+                    "unit_price": line.money("unit_price"),
+                    "total": line.money("total"),
+                    "part_remote_id": line.integer("part_id"),
+                },
+            )
+            for line in job.records("line_items")
+        ]
+        values = {"name": job.text("name"), "subtotal": job.money("subtotal")}
+        jobs.append((job.integer("id"), values, lines))
+    return jobs
 
 
 def _replace_jobs(order: m.WorkOrder, jobs: list) -> None:
     shop_id = order.shop_id
     keep_jobs, keep_lines = [], []
-    for position, job in enumerate(j for j in jobs if isinstance(j, dict) and integer(j.get("id"))):
-        row, _ = _upsert_child(
-            m.Job,
-            shop_id,
-            job["id"],
-            {
-                "work_order": order,
-                "name": text(job.get("name")),
-                "subtotal": money(job.get("subtotal")),
-                "position": position,
-            },
+    for position, (job_id, values, lines) in enumerate(jobs):
+        row_, _ = _upsert_child(
+            m.Job, shop_id, job_id, {"work_order": order, "position": position, **values}
         )
-        keep_jobs.append(row.pk)
-        for line_position, line in enumerate(
-            li
-            for li in job.get("line_items") or []
-            if isinstance(li, dict) and integer(li.get("id"))
-        ):
+        keep_jobs.append(row_.pk)
+        for line_position, (line_id, line_values) in enumerate(lines):
             line_row, _ = _upsert_child(
                 m.LineItem,
                 shop_id,
-                line["id"],
-                {
-                    "job": row,
-                    "type": text(line.get("type"), 16),
-                    "description": text(line.get("description")),
-                    "quantity": money(line.get("quantity")),
-                    "unit_price": money(line.get("unit_price")),
-                    "total": money(line.get("total")),
-                    "part_remote_id": integer(line.get("part_id")),
-                    "position": line_position,
-                },
+                line_id,
+                {"job": row_, "position": line_position, **line_values},
             )
             keep_lines.append(line_row.pk)
     m.LineItem.objects.filter(job__work_order=order).exclude(pk__in=keep_lines).delete()

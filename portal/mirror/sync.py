@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 from math import ceil
 
 from django.db import connection
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from portal.autosync import conf
 from portal.autosync.client import AutoSyncClient
-from portal.autosync.errors import AutoSyncError, NotFound, ReconnectRequired
+from portal.autosync.errors import AutoSyncError, BudgetExhausted, NotFound, ReconnectRequired
 from portal.autosync.pages import Page
 from portal.shops.models import Shop
 from portal.shops.tokens import ConnectionTokens
@@ -64,14 +64,19 @@ class Paused(Exception):
     """The shop stopped being syncable (needs reconnecting, disconnected, not granted)."""
 
 
-def client_for(shop: Shop, on_request: Callable | None = None) -> AutoSyncClient:
-    """A background client of the shop's connection, sharing the grant's rate budget."""
+def client_for(
+    shop: Shop, on_request: Callable | None = None, budget_timeout: float = 0.0
+) -> AutoSyncClient:
+    """A background client of the shop's connection, sharing the grant's rate budget. By
+    default it never waits for the budget: BudgetExhausted(retry_after=…) tells the task
+    when to come back, so a worker is never held (a command in the foreground may wait)."""
     connection_ = shop.connection
     client = conf.client(
         ConnectionTokens(connection_.pk),
         budget_key=f"grant:{connection_.pk}",
         priority="background",
     )
+    client.budget_timeout = budget_timeout
     client.on_request = on_request
     return client
 
@@ -107,10 +112,11 @@ def requests_last_hour(shop_id: int) -> dict[str, int]:
     return counts
 
 
-def run(run_id: int) -> SyncRun | None:
+def run(run_id: int, *, budget_timeout: float = 0.0) -> SyncRun | None:
     """Carry out one recorded run under the shop's lease. Idempotent: a finished run is left
     alone, an interrupted one resumes from its saved progress. Raises LeaseBusy when another
-    sync of the shop is running, and transient AutoSyncErrors for the task to retry."""
+    sync of the shop is running, and transient AutoSyncErrors (BudgetExhausted among them)
+    for the task to reschedule; anything else is the task's to record."""
     sync_run = SyncRun.objects.select_related("shop__connection").filter(pk=run_id).first()
     if sync_run is None:
         log.info("Sync run %s no longer exists (its shop was deleted)", run_id)
@@ -130,9 +136,11 @@ def run(run_id: int) -> SyncRun | None:
             started_at=sync_run.started_at or now,
             heartbeat_at=now,
             attempts=sync_run.attempts + 1,
+            not_before=None,
+            wait_reason="",
         )
         sync_run.refresh_from_db()
-        ShopSync(sync_run, owner).execute()
+        ShopSync(sync_run, owner, budget_timeout).execute()
     except (Paused, ReconnectRequired) as exc:
         _finish(sync_run, SyncRun.Status.PAUSED, str(exc))
     except AutoSyncError as exc:
@@ -150,7 +158,11 @@ def run(run_id: int) -> SyncRun | None:
 
 def _finish(sync_run: SyncRun, status: str, error: str = "") -> None:
     SyncRun.objects.filter(pk=sync_run.pk).update(
-        status=status, finished_at=timezone.now(), error=error[:2000]
+        status=status,
+        finished_at=timezone.now(),
+        error=error[:2000],
+        not_before=None,
+        wait_reason="",
     )
     sync_run.refresh_from_db()
     if error:
@@ -160,12 +172,12 @@ def _finish(sync_run: SyncRun, status: str, error: str = "") -> None:
 class ShopSync:
     """One run's work: the client, the lease heartbeat, and the three plans."""
 
-    def __init__(self, sync_run: SyncRun, owner: str) -> None:
+    def __init__(self, sync_run: SyncRun, owner: str, budget_timeout: float = 0.0) -> None:
         self.run = sync_run
         self.owner = owner
         self.shop = sync_run.shop
         self.remote = self.shop.remote_id
-        self.client = client_for(self.shop, self._counted)
+        self.client = client_for(self.shop, self._counted, budget_timeout)
         self.detailed: set[int] = set()
         # Open work orders whose list form differed from the mirror when a page came in.
         self.wanted_details: set[int] = set()
@@ -219,7 +231,7 @@ class ShopSync:
         result = method(self.remote, page=page, per_page=PER_PAGE, **filters)
         if resource == "workorders":
             self._detail_candidates(result.items)
-        records.apply(resource, self.shop.pk, result.items, observed_at)
+        self._skipped(records.apply(resource, self.shop.pk, result.items, observed_at))
         if not filters and result.total is not None:
             ResourceState.objects.update_or_create(
                 shop=self.shop, resource=resource, defaults={"remote_total": result.total}
@@ -228,7 +240,11 @@ class ShopSync:
         return result, observed_at
 
     def _all_pages(self, resource: str) -> None:
-        progress, _ = RunProgress.objects.get_or_create(run=self.run, resource=resource)
+        progress, created = RunProgress.objects.get_or_create(run=self.run, resource=resource)
+        if created:  # a new listing: what it skips is counted afresh
+            ResourceState.objects.filter(shop=self.shop, resource=resource).update(
+                skipped=0, last_skipped=""
+            )
         stable = False  # a run resumed after its last page does not judge removals
         while not progress.finished:
             page, _ = self._list(resource, progress.next_page)
@@ -292,7 +308,7 @@ class ShopSync:
     def _detail_candidates(self, items: list[dict]) -> None:
         """Before a list page is applied: the open work orders in it whose list form differs
         from the mirror, and active ones whose detail was never mirrored, need their detail."""
-        ids = [i.get("id") for i in items if isinstance(i, dict)]
+        ids = [records.integer(i.get("id")) for i in items if isinstance(i, dict)]
         mirrored = {
             w.remote_id: w
             for w in WorkOrder.objects.filter(shop=self.shop, remote_id__in=ids).only(
@@ -302,7 +318,10 @@ class ShopSync:
         for item in items:
             if not isinstance(item, dict) or item.get("status") not in OPEN_STATUSES:
                 continue
-            known = mirrored.get(item.get("id"))
+            remote_id = records.integer(item.get("id"))
+            if remote_id is None:
+                continue
+            known = mirrored.get(remote_id)
             never_detailed = known is None or known.detail_observed_at is None
             changed = known is not None and (
                 known.status != item.get("status")
@@ -310,7 +329,7 @@ class ShopSync:
                 or known.remote_updated_at != records.parse_time(item.get("updated_at"))
             )
             if changed or (never_detailed and item.get("status") in ACTIVE_STATUSES):
-                self.wanted_details.add(item["id"])
+                self.wanted_details.add(remote_id)
 
     def _fetch_details(self, remote_ids: Iterable[int], progress: RunProgress | None = None):
         for remote_id in sorted(set(remote_ids) - self.detailed):
@@ -323,7 +342,7 @@ class ShopSync:
                 ).update(removed_at=timezone.now())
                 detail = None
             if detail is not None:
-                records.apply_work_order_detail(self.shop.pk, detail, observed_at)
+                self._skipped(records.apply_work_order_detail(self.shop.pk, detail, observed_at))
             self.detailed.add(remote_id)
             self.wanted_details.discard(remote_id)
             if progress is not None:
@@ -367,7 +386,7 @@ class ShopSync:
             number = 1
             while True:
                 page, _ = self._list("workorders", number, status=status)
-                seen.update(i["id"] for i in page.items if isinstance(i, dict) and "id" in i)
+                seen.update(records.integer(i.get("id")) for i in page.items if isinstance(i, dict))
                 if not page.has_next:
                     break
                 number += 1
@@ -393,6 +412,8 @@ class ShopSync:
         resource (e.g. a scope the grant lacks) does not stop the others."""
         try:
             work()
+        except BudgetExhausted:
+            raise  # not an error: the run waits for room and resumes
         except AutoSyncError as exc:
             ResourceState.objects.update_or_create(
                 shop=self.shop,
@@ -402,11 +423,29 @@ class ShopSync:
             if not exc.permanent or isinstance(exc, ReconnectRequired):
                 raise
             log.warning("Sync of %s for shop %s failed: %r", resource, self.shop.pk, exc)
+        except Exception as exc:
+            # Not AutoSync's: the task records it on the run and retries or fails it; the
+            # resource shows it too.
+            ResourceState.objects.update_or_create(
+                shop=self.shop,
+                resource=resource,
+                defaults={
+                    "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+                    "last_error_at": timezone.now(),
+                },
+            )
+            raise
         else:
             ResourceState.objects.update_or_create(
                 shop=self.shop,
                 resource=resource,
                 defaults={"last_success_at": timezone.now(), "last_error": ""},
+            )
+
+    def _skipped(self, applied: records.Applied) -> None:
+        if applied.skipped:
+            SyncRun.objects.filter(pk=self.run.pk).update(
+                skipped=F("skipped") + len(applied.skipped)
             )
 
     def _heartbeat(self) -> None:
@@ -430,6 +469,8 @@ def status_of(shop: Shop) -> dict[str, dict]:
             "remote_total": state.remote_total if state else None,
             "last_success": state.last_success_at if state else None,
             "last_error": (state.last_error or None) if state else None,
+            "skipped": state.skipped if state else 0,
+            "last_skipped": (state.last_skipped or None) if state else None,
             "requests_last_hour": spent.get(resource, 0),
         }
     return result

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from portal.autosync.errors import AutoSyncError
+from portal.autosync.errors import AutoSyncError, BudgetExhausted
 from portal.celery import TransactionAwareTask
 from portal.shops.models import Shop
 
@@ -32,9 +33,17 @@ COVERED_BY = {
     SyncRun.Mode.OPEN: (SyncRun.Mode.FULL, SyncRun.Mode.OPEN),
 }
 MAX_RETRIES = 8
+#: An error that is not AutoSync's (a bug, a database refusing a value) is tried again only
+#: a few times: it is rarely transient, and the run must reach an end soon.
+MAX_UNEXPECTED_RETRIES = 3
 #: A queued event not processed after this long is queued again by the sweeper.
 EVENT_GRACE = timedelta(seconds=30)
 MAX_EVENT_ATTEMPTS = 20
+#: An active run with no sign of life for this long is dead (no worker will finish it):
+#: a new request for a sync fails it and starts afresh rather than return it.
+DEAD_AFTER = timedelta(minutes=10)
+#: However it waits and resumes, a run ends within this time (the sweeper fails it).
+MAX_RUN_AGE = timedelta(hours=24)
 
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "base": TransactionAwareTask}
 
@@ -44,16 +53,24 @@ def backoff(retries: int) -> float:
     return min(300.0, 5.0 * 2**retries) * random.uniform(0.75, 1.25)
 
 
+def budget_countdown(exc: BudgetExhausted) -> float:
+    """Until the budget has room again, plus a little jitter so waiting tasks spread out."""
+    return (exc.retry_after or 1.0) + random.uniform(0.1, 1.0)
+
+
 def request_sync(shop_id: int, mode: str = SyncRun.Mode.FULL) -> SyncRun:
     """Record a sync of the shop and queue it once the transaction commits. An active run that
-    covers `mode` is returned instead; a shop never fully synced gets a full sync."""
+    covers `mode` is returned instead (unless it is dead: then it is failed and a new one
+    starts); a shop never fully synced gets a full sync."""
     active = SyncRun.objects.filter(
         shop_id=shop_id,
         status__in=(SyncRun.Status.PENDING, SyncRun.Status.RUNNING),
         mode__in=COVERED_BY[mode],
-    ).first()
-    if active is not None:
-        return active
+    )
+    for candidate in active:
+        if not _dead(candidate):
+            return candidate
+        _fail(candidate.pk, "it stopped without finishing (no sign of life for 10 minutes)")
     if (
         mode != SyncRun.Mode.FULL
         and not SyncState.objects.filter(shop_id=shop_id, full_synced_at__isnull=False).exists()
@@ -64,9 +81,20 @@ def request_sync(shop_id: int, mode: str = SyncRun.Mode.FULL) -> SyncRun:
     return sync_run
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, **RELIABLE)
-def run_sync(self, run_id: int) -> str:
-    """Carry out a recorded sync run (see portal.mirror.sync.run)."""
+def _dead(sync_run: SyncRun) -> bool:
+    now = timezone.now()
+    if sync_run.not_before and sync_run.not_before > now:
+        return False  # waiting, on purpose, for a known time
+    last_sign = sync_run.heartbeat_at or sync_run.created_at
+    return last_sign < now - DEAD_AFTER
+
+
+@shared_task(bind=True, max_retries=None, **RELIABLE)
+def run_sync(self, run_id: int, failures: int = 0) -> str:
+    """Carry out a recorded sync run (see portal.mirror.sync.run). It never waits in the
+    worker: when the budget or the lease has no room it is queued again for later (that is
+    not a failure); a failure is retried with backoff a bounded number of times, then the run
+    is failed with its message. Nothing leaves the run active without a next attempt."""
     try:
         sync_run = sync.run(run_id)
         return sync_run.status if sync_run else "missing"
@@ -79,21 +107,30 @@ def run_sync(self, run_id: int) -> str:
             )
             return SyncRun.Status.SKIPPED
         countdown = min(busy.seconds, 60.0) + random.uniform(1, 5)
-        _not_before(run_id, countdown)
-        # Waiting for the lease is not a failure: it does not use up the retries.
-        raise self.retry(countdown=countdown, max_retries=None) from None
+        _wait(run_id, countdown, SyncRun.WaitReason.LEASE)
+        raise self.retry(countdown=countdown, kwargs={"failures": failures}) from None
     except lease.LeaseLost:
         log.warning("Sync run %s lost its lease; the sweeper resumes it if needed", run_id)
         return "lease_lost"
-    except AutoSyncError as exc:
-        if self.request.retries >= MAX_RETRIES:
-            SyncRun.objects.filter(pk=run_id).update(
-                status=SyncRun.Status.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
-            )
-            raise
-        countdown = max(backoff(self.request.retries), exc.retry_after or 0)
-        _not_before(run_id, countdown)
-        raise self.retry(exc=exc, countdown=countdown) from None
+    except BudgetExhausted as exc:
+        # The shared budget has no room now: come back when it has, from the saved progress.
+        countdown = budget_countdown(exc)
+        _wait(run_id, countdown, SyncRun.WaitReason.BUDGET)
+        raise self.retry(countdown=countdown, kwargs={"failures": failures}) from None
+    except Exception as exc:
+        expected = isinstance(exc, AutoSyncError)  # sync.run ends the permanent ones
+        if not expected:
+            log.exception("Sync run %s failed", run_id)
+        if failures >= (MAX_RETRIES if expected else MAX_UNEXPECTED_RETRIES):
+            _fail(run_id, _message(exc))
+            return SyncRun.Status.FAILED
+        countdown = max(backoff(failures), getattr(exc, "retry_after", None) or 0)
+        _wait(run_id, countdown, SyncRun.WaitReason.RETRY, _message(exc))
+        raise self.retry(countdown=countdown, kwargs={"failures": failures + 1}) from None
+
+
+def _message(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, AutoSyncError) else f"{type(exc).__name__}: {exc}"
 
 
 def _covered(sync_run: SyncRun) -> bool:
@@ -109,8 +146,29 @@ def _covered(sync_run: SyncRun) -> bool:
     )
 
 
-def _not_before(run_id: int, seconds: float) -> None:
-    SyncRun.objects.filter(pk=run_id).update(not_before=timezone.now() + timedelta(seconds=seconds))
+def _wait(run_id: int, seconds: float, reason: str, error: str = "") -> None:
+    """The run waits until a known time, and says why (the sync page shows it)."""
+    SyncRun.objects.filter(
+        pk=run_id, status__in=(SyncRun.Status.PENDING, SyncRun.Status.RUNNING)
+    ).update(
+        status=SyncRun.Status.PENDING,
+        not_before=timezone.now() + timedelta(seconds=seconds),
+        wait_reason=reason,
+        error=error[:2000],
+    )
+
+
+def _fail(run_id: int, error: str) -> None:
+    SyncRun.objects.filter(
+        pk=run_id, status__in=(SyncRun.Status.PENDING, SyncRun.Status.RUNNING)
+    ).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error=error[:2000],
+        not_before=None,
+        wait_reason="",
+    )
+    log.warning("Sync run %s failed: %s", run_id, error)
 
 
 @shared_task(**RELIABLE)
@@ -125,13 +183,14 @@ def schedule_syncs(mode: str) -> int:
 @shared_task(**RELIABLE)
 def resume_stalled_runs() -> int:
     """Beat: queue again the runs whose worker vanished (no heartbeat within the lease) or
-    whose message was lost (pending, never started) — the database is the record of work."""
+    whose message was lost (pending, never started) — the database is the record of work.
+    A run older than MAX_RUN_AGE is failed instead: every run has an end."""
     now = timezone.now()
+    active = SyncRun.objects.filter(status__in=(SyncRun.Status.PENDING, SyncRun.Status.RUNNING))
+    for run_id in active.filter(created_at__lt=now - MAX_RUN_AGE).values_list("pk", flat=True):
+        _fail(run_id, "it did not finish within a day")
     stalled = (
-        SyncRun.objects.filter(
-            status__in=(SyncRun.Status.PENDING, SyncRun.Status.RUNNING),
-            created_at__lt=now - timedelta(seconds=lease.LEASE_SECONDS),
-        )
+        active.filter(created_at__lt=now - timedelta(seconds=lease.LEASE_SECONDS))
         .filter(
             Q(heartbeat_at__isnull=True)
             | Q(heartbeat_at__lt=now - timedelta(seconds=lease.LEASE_SECONDS))
@@ -146,18 +205,49 @@ def resume_stalled_runs() -> int:
     return len(ids)
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, **RELIABLE)
-def process_event(self, event_id: int) -> str:
-    """Apply one recorded webhook event to the mirror (a no-op once processed)."""
+@shared_task(bind=True, max_retries=None, **RELIABLE)
+def process_event(self, event_id: int, failures: int = 0) -> str:
+    """Apply one recorded webhook event to the mirror (a no-op once processed). It sends no
+    request; any failure is recorded on the event and retried a bounded number of times."""
     try:
         return events.process(event_id)
-    except AutoSyncError as exc:
-        events.failed(event_id, exc)
-        if exc.permanent or self.request.retries >= MAX_RETRIES:
-            raise
-        raise self.retry(
-            exc=exc, countdown=max(backoff(self.request.retries), exc.retry_after or 0)
-        ) from None
+    except Exception as exc:
+        log.exception("Webhook event %s failed", event_id)
+        final = failures >= MAX_UNEXPECTED_RETRIES
+        events.failed(event_id, exc, final=final)
+        if final:
+            return "failed"
+        raise self.retry(countdown=backoff(failures), kwargs={"failures": failures + 1}) from None
+
+
+@shared_task(bind=True, max_retries=None, **RELIABLE)
+def refresh_work_order(
+    self, shop_id: int, remote_id: int, seen_at: str, event_id: int | None = None, failures: int = 0
+) -> str:
+    """A webhook's follow-up: the work order's detail, fetched without waiting for the budget
+    (queued again when it has no room, which is not a failure). Failures are retried with
+    backoff a bounded number of times and recorded on the event."""
+    try:
+        outcome = events.refresh_detail(shop_id, remote_id, datetime.fromisoformat(seen_at))
+    except BudgetExhausted as exc:
+        raise self.retry(countdown=budget_countdown(exc), kwargs={"failures": failures}) from None
+    except Exception as exc:
+        retryable = isinstance(exc, AutoSyncError) and not exc.permanent
+        if not isinstance(exc, AutoSyncError):
+            log.exception("Detail of work order %s (shop %s) failed", remote_id, shop_id)
+        limit = MAX_RETRIES if retryable else MAX_UNEXPECTED_RETRIES
+        if (isinstance(exc, AutoSyncError) and exc.permanent) or failures >= limit:
+            log.warning("Gave up work order %s's detail (shop %s): %s", remote_id, shop_id, exc)
+            if event_id is not None:
+                WebhookEvent.objects.filter(pk=event_id).update(
+                    last_error=f"work order detail: {_message(exc)}"[:2000]
+                )
+            return "failed"
+        countdown = max(backoff(failures), getattr(exc, "retry_after", None) or 0)
+        raise self.retry(countdown=countdown, kwargs={"failures": failures + 1}) from None
+    if event_id is not None:
+        WebhookEvent.objects.filter(pk=event_id).update(outcome=outcome[:64], last_error="")
+    return outcome
 
 
 @shared_task(**RELIABLE)
@@ -175,3 +265,14 @@ def sweep_events() -> int:
     if ids:
         log.info("Re-queued %s unprocessed webhook events", len(ids))
     return len(ids)
+
+
+@shared_task(**RELIABLE)
+def prune_events() -> int:
+    """Beat: delete webhook events older than MIRROR_WEBHOOK_RETENTION_DAYS. Their bodies are
+    personal data, kept only as long as processing and duplicate detection need them."""
+    cutoff = timezone.now() - timedelta(days=settings.MIRROR_WEBHOOK_RETENTION_DAYS)
+    deleted, _ = WebhookEvent.objects.filter(received_at__lt=cutoff).delete()
+    if deleted:
+        log.info("Pruned %s webhook events older than %s", deleted, cutoff)
+    return deleted

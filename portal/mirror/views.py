@@ -8,7 +8,8 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
@@ -16,13 +17,41 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal.autosync.signatures import verify_signature
-from portal.shops.models import Membership
+from portal.shops.models import Membership, Shop
 
-from . import progress
+from . import progress, records
 from .models import WebhookEvent
 from .tasks import process_event
 
 log = logging.getLogger(__name__)
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _event(raw: bytes) -> tuple[dict | None, str]:
+    """The body as the contract shapes an event, cleaned for storage; or None and why not."""
+    try:
+        # NaN and Infinity are not JSON (and PostgreSQL's jsonb refuses them).
+        body = json.loads(raw, parse_constant=_no_constants)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, "the body is not JSON"
+    if not isinstance(body, dict) or not isinstance(body.get("event"), str):
+        return None, "the body is not an AutoSync event"
+    shop_id, timestamp = body.get("shop_id"), body.get("timestamp")
+    if records.integer(shop_id) is None or shop_id <= 0:
+        return None, "shop_id is not an AutoSync shop id"
+    if not 0 < len(body["event"]) <= 64:
+        return None, "event is not an event name"
+    if not (timestamp is None or (isinstance(timestamp, str) and len(timestamp) <= 64)):
+        return None, "timestamp is not a time"
+    if not isinstance(body.get("data", {}), dict):
+        return None, "data is not an object"
+    try:
+        return records.payload(body), ""
+    except records.Unmappable as error:
+        return None, f"the body cannot be stored: {error}"
 
 
 # No CSRF token: AutoSync is not a browser with a session. The HMAC signature over the raw
@@ -30,35 +59,43 @@ log = logging.getLogger(__name__)
 @csrf_exempt
 @require_POST
 def autosync_webhook(request: HttpRequest) -> HttpResponse:
-    """Verify, record once under the delivery's key, answer at once; a task applies it."""
+    """Verify, record once, answer at once; a task applies it. Once: under the delivery's id
+    and under the body's digest (a resend under a new delivery id is the same event)."""
     raw = request.body
     signature = request.headers.get("X-AutoSync-Signature")
     if not verify_signature(raw, signature, settings.AUTOSYNC_WEBHOOK_SECRET):
         log.warning("Refused a webhook with a missing or bad signature")
         return JsonResponse({"error": "invalid signature"}, status=401)
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return JsonResponse({"error": "the body is not JSON"}, status=400)
-    if not isinstance(body, dict) or not isinstance(body.get("event"), str):
-        return JsonResponse({"error": "the body is not an AutoSync event"}, status=400)
-    shop_id = body.get("shop_id")
+    body, problem = _event(raw)
+    if body is None:
+        log.warning("Refused a signed webhook: %s", problem)
+        return JsonResponse({"error": problem}, status=400)
+    if not Shop.objects.syncable().filter(remote_id=body["shop_id"]).exists():
+        # Personal data of a shop we do not mirror: not kept at all.
+        log.info(
+            "Webhook %s for AutoSync shop %s ignored: not connected", body["event"], body["shop_id"]
+        )
+        return JsonResponse({"received": True, "ignored": True})
+    digest = hashlib.sha256(raw).hexdigest()
     delivery = (request.headers.get("X-AutoSync-Delivery") or "").strip()
     # Without a delivery id the body itself is the key: a resend is byte-identical.
-    key = delivery if 0 < len(delivery) <= 100 else "sha256:" + hashlib.sha256(raw).hexdigest()
-    with transaction.atomic():
-        event, created = WebhookEvent.objects.get_or_create(
-            key=key,
-            defaults={
-                "name": body["event"][:64],
-                "shop_remote_id": shop_id if isinstance(shop_id, int) else None,
-                "timestamp": str(body.get("timestamp") or "")[:64],
-                "body": body,
-            },
-        )
-        if created:
+    key = delivery if 0 < len(delivery) <= 100 else "sha256:" + digest
+    if WebhookEvent.objects.filter(Q(key=key) | Q(digest=digest)).exists():
+        return JsonResponse({"received": True, "duplicate": True})
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                key=key,
+                digest=digest,
+                name=body["event"],
+                shop_remote_id=body["shop_id"],
+                timestamp=body.get("timestamp") or "",
+                body=body,
+            )
             process_event.delay(event.pk)  # queued when this transaction commits
-    return JsonResponse({"received": True, "duplicate": not created})
+    except IntegrityError:  # the same delivery, recorded by a concurrent request
+        return JsonResponse({"received": True, "duplicate": True})
+    return JsonResponse({"received": True, "duplicate": False})
 
 
 @login_required

@@ -228,9 +228,12 @@ class LiveSandbox:
             self.server.stop()
 
 
-def celery_worker(env: dict, name: str, log, loglevel: str = "INFO") -> subprocess.Popen:
+def celery_worker(
+    env: dict, name: str, log, loglevel: str = "INFO", queues: str = "webhooks,sync,celery"
+) -> subprocess.Popen:
     """A real portal Celery worker (solo pool: one task at a time, killable as one process).
-    `env` is the whole environment it runs with."""
+    `env` is the whole environment it runs with; by default it consumes every queue the
+    portal routes tasks to (settings.CELERY_TASK_ROUTES)."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -244,6 +247,8 @@ def celery_worker(env: dict, name: str, log, loglevel: str = "INFO") -> subproce
             "--without-gossip",
             "--without-heartbeat",
             f"--loglevel={loglevel}",
+            "-Q",
+            queues,
             "-n",
             f"{name}@%h",
         ],

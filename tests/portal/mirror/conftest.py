@@ -4,11 +4,13 @@ HTTP to compare the mirror with."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 import requests
+from celery.exceptions import Retry
 from django.utils import timezone
 
 from portal.autosync import conf
@@ -59,6 +61,19 @@ def eager():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
+
+
+def run_task(task, *args, limit: int = 50):
+    """Run a task in this process as a worker would (with `eager`): a retry runs again after
+    its countdown (a test's own wait, capped), with the arguments the retry gave it."""
+    signature = task.s(*args)
+    for _ in range(limit):
+        try:
+            return signature.apply().get()
+        except Retry as retry:
+            time.sleep(min(float(retry.when or 0), 10.0))
+            signature = retry.sig
+    raise AssertionError(f"{task.name} still retrying after {limit} attempts")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from portal.mirror.models import (
 from portal.shops.models import Connection, Shop
 from portal.shops.signals import shop_disconnected
 
-from .conftest import RESOURCES
+from .conftest import RESOURCES, run_task
 from .equality import assert_mirror_equals
 
 
@@ -57,13 +57,13 @@ def test_under_faults_the_sync_still_converges_to_autosync_without_duplicates(
     )
     shop = connect_shop(1, sandbox=faulty)
     run = SyncRun.objects.create(shop=shop, mode="full")
-    tasks.run_sync.apply(args=(run.pk,))  # in this process, its retries included
+    run_task(tasks.run_sync, run.pk)  # in this process, its retries included
     run.refresh_from_db()
     assert run.status == "done", run.error
     assert_mirror_equals(shop, truth)
     # And again, incrementally and through the open poll: still equal, nothing doubled.
     for mode in ("incremental", "open"):
-        tasks.run_sync.apply(args=(SyncRun.objects.create(shop=shop, mode=mode).pk,))
+        run_task(tasks.run_sync, SyncRun.objects.create(shop=shop, mode=mode).pk)
     assert_mirror_equals(shop, truth)
 
 
@@ -186,6 +186,8 @@ def test_sync_status_json_has_one_entry_per_shop_and_resource(connect_shop, eage
             "last_success",
             "last_error",
             "requests_last_hour",
+            "skipped",
+            "last_skipped",
         }
         assert book["mirrored"] == book["remote_total"]
         assert book["last_success"].endswith("Z") and book["last_error"] is None

@@ -66,8 +66,8 @@ def test_a_bad_or_missing_signature_answers_401_and_stores_nothing(
     assert not WebhookEvent.objects.exists()
 
 
-def test_a_valid_signature_with_a_sha256_prefix_is_accepted(client, db, webhook_secret):
-    body = event_body(1)
+def test_a_valid_signature_with_a_sha256_prefix_is_accepted(client, connect_shop, webhook_secret):
+    body = event_body(connect_shop(0).remote_id)
     response = post(client, body, "sha256=" + sign(body, webhook_secret).upper(), "dlv_prefix")
     assert response.status_code == 200
     assert WebhookEvent.objects.filter(key="dlv_prefix").exists()
@@ -99,8 +99,8 @@ def test_a_repeated_delivery_is_a_no_op(
     assert Customer.objects.get(shop=shop, remote_id=424242).first_name == "Rita"
 
 
-def test_without_a_delivery_id_the_body_is_the_key(client, db, webhook_secret):
-    body = event_body(1)
+def test_without_a_delivery_id_the_body_is_the_key(client, connect_shop, webhook_secret):
+    body = event_body(connect_shop(0).remote_id)
     for _ in range(2):
         assert post(client, body, sign(body, webhook_secret)).status_code == 200
     assert WebhookEvent.objects.get().key == "sha256:" + hashlib.sha256(body).hexdigest()
@@ -132,18 +132,35 @@ def test_the_sweeper_processes_events_whose_queue_message_was_lost(
     assert Customer.objects.filter(shop=shop, remote_id=424242).exists()
 
 
-def test_events_of_a_shop_that_is_not_connected_are_ignored(
+def test_events_of_a_shop_that_is_not_connected_are_not_kept_at_all(
     client, connect_shop, webhook_secret, eager, django_capture_on_commit_callbacks, caplog
 ):
     shop = connect_shop(0)
     shop.granted = False
     shop.save()
-    body = event_body(shop.remote_id)
+    stranger = event_body(999_999)  # a shop the portal never connected
     with django_capture_on_commit_callbacks(execute=True):
-        post(client, body, sign(body, webhook_secret), "dlv_ignored")
-    assert WebhookEvent.objects.get().outcome == "ignored: shop not connected"
+        for n, body in enumerate((event_body(shop.remote_id), stranger)):
+            response = post(client, body, sign(body, webhook_secret), f"dlv_ignored_{n}")
+            assert response.status_code == 200
+            assert response.json() == {"received": True, "ignored": True}
+    assert not WebhookEvent.objects.exists()
     assert not Customer.objects.exists()
     assert "not connected" in caplog.text
+
+
+def test_an_event_recorded_before_its_shop_disconnected_is_ignored_and_its_body_dropped(
+    client, connect_shop, webhook_secret, eager
+):
+    shop = connect_shop(0)
+    body = event_body(shop.remote_id)
+    post(client, body, sign(body, webhook_secret), "dlv_then_paused")  # not processed yet
+    shop.granted = False
+    shop.save()
+    tasks.process_event.apply(args=(WebhookEvent.objects.get().pk,))
+    event = WebhookEvent.objects.get()
+    assert (event.outcome, event.body) == ("ignored: shop not connected", {})
+    assert not Customer.objects.exists()
 
 
 # --- Real deliveries from the sandbox, replayed in order and shuffled twice ------------------
@@ -281,3 +298,104 @@ def test_webhooks_delivered_twice_and_shuffled_give_the_same_mirror_as_in_order(
     order = WorkOrder.objects.get(shop=shop, remote_id=order_id)
     history = [s.status for s in order.status_history()]
     assert history[-3:] == ["waiting_parts", "in_progress", "completed"]
+
+
+# --- Bodies that are signed but not the contract's shape, resends, retention ----------------
+
+
+def shaped(shop_id, **changes) -> bytes:
+    body = {
+        "event": "customer.created",
+        "shop_id": shop_id,
+        "timestamp": "2030-01-01T00:00:00Z",
+        "data": {"id": 1, "first_name": "Rita"},
+        **changes,
+    }
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda shop: shaped(shop).replace(b'"id": 1', b'"id": NaN'),
+        lambda shop: shaped(shop).replace(b'"id": 1', b'"id": -Infinity'),
+        lambda shop: shaped(shop).replace(b'"id": 1', b'"id": ' + b"[" * 5000 + b"]" * 5000),
+        lambda shop: shaped(shop).replace(b'"id": 1', b'"id": ' + b"[" * 50 + b"]" * 50),
+        lambda shop: shaped(2**70),
+        lambda shop: shaped(-shop),
+        lambda shop: shaped(str(shop)),
+        lambda shop: shaped(True),
+        lambda shop: shaped(shop, event=7),
+        lambda shop: shaped(shop, event="x" * 65),
+        lambda shop: shaped(shop, timestamp=["2030"]),
+        lambda shop: shaped(shop, data="Rita"),
+    ],
+    ids=[
+        "nan",
+        "infinity",
+        "nesting-past-the-parser",
+        "deep-nesting",
+        "shop-id-too-large",
+        "shop-id-negative",
+        "shop-id-string",
+        "shop-id-bool",
+        "event-not-a-string",
+        "event-too-long",
+        "timestamp-not-a-string",
+        "data-not-an-object",
+    ],
+)
+def test_a_signed_body_not_shaped_like_an_event_answers_400_and_stores_nothing(
+    client, connect_shop, webhook_secret, make
+):
+    body = make(connect_shop(0).remote_id)
+    response = post(client, body, sign(body, webhook_secret), "dlv_misshapen")
+    assert response.status_code == 400, response.content
+    assert "error" in response.json()
+    assert not WebhookEvent.objects.exists()
+
+
+def test_control_characters_in_a_signed_body_are_stored_without_them(
+    client, connect_shop, webhook_secret, eager, django_capture_on_commit_callbacks
+):
+    shop = connect_shop(0)
+    body = event_body(shop.remote_id, first_name="Ri\u0000ta\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, body, sign(body, webhook_secret), "dlv_nul").status_code == 200
+    assert WebhookEvent.objects.get().body["data"]["first_name"] == "Rita\n"
+    assert Customer.objects.get(shop=shop, remote_id=424242).first_name == "Rita"
+
+
+def test_the_same_body_under_a_new_delivery_id_is_a_duplicate(
+    client, connect_shop, webhook_secret, eager, django_capture_on_commit_callbacks
+):
+    shop = connect_shop(0)
+    body = event_body(shop.remote_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(client, body, sign(body, webhook_secret), "dlv_first")
+        again = post(client, body, sign(body, webhook_secret), "dlv_second")
+        other = event_body(shop.remote_id, first_name="Other")
+        different = post(client, other, sign(other, webhook_secret), "dlv_third")
+    assert first.json()["duplicate"] is False and again.json()["duplicate"] is True
+    assert different.json()["duplicate"] is False
+    assert sorted(WebhookEvent.objects.values_list("key", flat=True)) == [
+        "dlv_first",
+        "dlv_third",
+    ]
+
+
+def test_event_bodies_are_deleted_after_the_retention_period(connect_shop, settings):
+    settings.MIRROR_WEBHOOK_RETENTION_DAYS = 7
+    shop = connect_shop(0)
+    now = timezone.now()
+    for key, age in (("old", timedelta(days=8)), ("recent", timedelta(days=6))):
+        WebhookEvent.objects.create(
+            key=key,
+            name="customer.created",
+            shop_remote_id=shop.remote_id,
+            body={"data": {"email": "rita@example.com"}},
+            received_at=now - age,
+        )
+    assert tasks.prune_events.apply().get() == 1
+    assert list(WebhookEvent.objects.values_list("key", flat=True)) == ["recent"]
+    assert "mirror-prune-webhook-events" in settings.CELERY_BEAT_SCHEDULE

@@ -28,7 +28,8 @@ class Command(BaseCommand):
             raise CommandError(f"{found.name} is not syncable ({found.health_label().lower()}).")
         sync_run = SyncRun.objects.create(shop=found, mode=mode)
         try:
-            sync_run = sync.run(sync_run.pk)
+            # In the foreground: waiting for the request budget is fine here.
+            sync_run = sync.run(sync_run.pk, budget_timeout=3600)
         except lease.LeaseBusy as busy:
             SyncRun.objects.filter(pk=sync_run.pk).update(
                 status=SyncRun.Status.SKIPPED, error=str(busy)

@@ -40,12 +40,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{shop['name']} (AutoSync shop {shop['autosync_id']})")
             self.stdout.write(
                 f"  {'resource':<13}{'mirrored':>9}{'remote':>9}  {'last success':<21}"
-                f"{'req/h':>6}  last error"
+                f"{'req/h':>6}{'skipped':>8}  last error"
             )
             for name, book in shop["resources"].items():
                 remote = "-" if book["remote_total"] is None else book["remote_total"]
                 self.stdout.write(
                     f"  {name:<13}{book['mirrored']:>9}{remote:>9}  "
-                    f"{book['last_success'] or '-':<21}{book['requests_last_hour']:>6}  "
-                    f"{book['last_error'] or ''}"
+                    f"{book['last_success'] or '-':<21}{book['requests_last_hour']:>6}"
+                    f"{book['skipped']:>8}  {book['last_error'] or book['last_skipped'] or ''}"
                 )
