@@ -191,3 +191,8 @@ class Transport(filesystem.Transport):
     """`filesystem://` with atomic writes (CELERY_BROKER_TRANSPORT = "portal.broker:Transport")."""
 
     Channel = Channel
+
+    @property
+    def default_connection_params(self):
+        # A folder has no host: without this kombu warns "No hostname was supplied" at start.
+        return {"port": self.default_port, "hostname": ""}
