@@ -145,13 +145,13 @@ def test_the_console_shows_warnings_whole_tracebacks_and_key_events_only():
 [2026-11-28 14:04:28,492: INFO/MainProcess] Task portal.mirror.tasks.process_event[d1] received
 127.0.0.1 - - [28/Nov/2026:14:03:25 +0000] "POST /webhooks/autosync/ HTTP/1.1" 200 2
 2026-11-28 14:05:00,000 WARNING django.request: Unauthorized: /webhooks/autosync/
-[2026-11-28 14:05:01,000: ERROR/ForkPoolWorker-1] Task portal.mirror.tasks.process_event[d2] raised unexpected: KeyError('id')
+[2026-11-28 14:05:01,000: ERROR/Fork-1] Task process_event[d2] raised: KeyError('id')
 Traceback (most recent call last):
   File "/app/portal/mirror/events.py", line 10, in apply
     remote_id = body["id"]
                 ~~~~^^^^^^
 KeyError: 'id'
-[2026-11-28 14:05:02,000: INFO/ForkPoolWorker-1] Task portal.mirror.tasks.run_sync[d3] succeeded in 12.5s: 'done'
+[14:05:02,000: INFO/Fork-1] Task portal.mirror.tasks.run_sync[d3] succeeded in 12.5s: 'done'
 [2026-11-28 14:05:03,000: INFO/MainProcess] Task portal.mirror.tasks.sweep_events[d4] received
 """
     console = ConsoleFilter()
@@ -161,8 +161,7 @@ KeyError: 'id'
         "connected to the broker",
         "ready",
         "2026-11-28 14:05:00,000 WARNING django.request: Unauthorized: /webhooks/autosync/",
-        "[2026-11-28 14:05:01,000: ERROR/ForkPoolWorker-1] Task portal.mirror.tasks"
-        ".process_event[d2] raised unexpected: KeyError('id')",
+        "[2026-11-28 14:05:01,000: ERROR/Fork-1] Task process_event[d2] raised: KeyError('id')",
         "Traceback (most recent call last):",
         '  File "/app/portal/mirror/events.py", line 10, in apply',
         '    remote_id = body["id"]',
