@@ -208,8 +208,8 @@ KEY_EVENTS = [
     (re.compile(r"\] \S+@\S+ ready\."), "ready"),
     (re.compile(r"beat: Starting\.\.\."), "beat started"),
     (
-        re.compile(r"Task portal\.mirror\.tasks\.run_sync\[[^\]]+\] succeeded in ([\d.]+)s: (.*)"),
-        "sync finished in {0} s: {1}",
+        re.compile(r"Task portal\.mirror\.tasks\.run_sync\[[^\]]+\] succeeded in (\d+\.?\d?)"),
+        "a sync finished ({0} s)",
     ),
 ]
 SUPERVISOR_EVENTS = [

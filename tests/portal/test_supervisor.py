@@ -151,7 +151,7 @@ Traceback (most recent call last):
     remote_id = body["id"]
                 ~~~~^^^^^^
 KeyError: 'id'
-[14:05:02,000: INFO/Fork-1] Task portal.mirror.tasks.run_sync[d3] succeeded in 12.5s: 'done'
+[14:05:02,000: INFO/Fork-1] Task portal.mirror.tasks.run_sync[d3] succeeded in 12.53s: 'done'
 [2026-11-28 14:05:03,000: INFO/MainProcess] Task portal.mirror.tasks.sweep_events[d4] received
 """
     console = ConsoleFilter()
@@ -167,7 +167,7 @@ KeyError: 'id'
         '    remote_id = body["id"]',
         "                ~~~~^^^^^^",
         "KeyError: 'id'",
-        "sync finished in 12.5 s: 'done'",
+        "a sync finished (12.5 s)",
     ]
 
 
