@@ -207,6 +207,11 @@ KEY_EVENTS = [
     (re.compile(r"Connected to \S+"), "connected to the broker"),
     (re.compile(r"\] \S+@\S+ ready\."), "ready"),
     (re.compile(r"beat: Starting\.\.\."), "beat started"),
+    # The access log's line, without the query (it holds the code and the state).
+    (
+        re.compile(r'"GET /connect/autosync/callback/\S* HTTP/[\d.]+" (\d+)'),
+        "a shop owner came back from AutoSync's consent ({0})",
+    ),
     (
         re.compile(r"Task portal\.mirror\.tasks\.run_sync\[[^\]]+\] succeeded in (\d+\.?\d?)"),
         "a sync finished ({0} s)",

@@ -52,7 +52,10 @@ def write_atomically(path: Path, data: bytes, temp_folder: Path) -> None:
 class Channel(filesystem.Channel):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for folder in (self.data_folder_in, self.data_folder_out):
+        folders = [self.data_folder_in, self.data_folder_out]
+        if self.store_processed:
+            folders.append(self.processed_folder)  # else every claim would fail
+        for folder in folders:
             Path(folder).mkdir(parents=True, exist_ok=True)
 
     @cached_property
@@ -96,10 +99,13 @@ class Channel(filesystem.Channel):
                 raw = path.read_bytes()
             except FileNotFoundError:
                 continue  # another consumer took it
+            except OSError as exc:  # unreadable: not a message we wrote
+                self._set_aside(path, repr(exc))
+                continue
             try:
                 payload = loads(raw)
             except ValueError:
-                self._set_aside(path, len(raw))
+                self._set_aside(path, f"{len(raw)} bytes, not valid JSON")
                 continue
             if self._claim(path):
                 return payload
@@ -117,7 +123,7 @@ class Channel(filesystem.Channel):
             return False
         return True
 
-    def _set_aside(self, path: Path, size: int) -> None:
+    def _set_aside(self, path: Path, problem: str) -> None:
         try:
             age = time.time() - path.stat().st_mtime
         except FileNotFoundError:
@@ -128,11 +134,11 @@ class Channel(filesystem.Channel):
             os.rename(path, self.failed_folder / path.name)
         except FileNotFoundError:
             return  # another consumer moved it
+        except OSError:
+            logger.warning("Broker: cannot move %s aside (%s)", path.name, problem, exc_info=True)
+            return
         logger.warning(
-            "Broker: message file %s (%d bytes) is not valid JSON; moved to %s",
-            path.name,
-            size,
-            self.failed_folder,
+            "Broker: message file %s (%s) moved to %s", path.name, problem, self.failed_folder
         )
 
     # --- exchange tables (which queues an exchange routes to) ----------------------------

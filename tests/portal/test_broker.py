@@ -73,7 +73,7 @@ def test_an_old_file_that_is_not_a_message_is_moved_aside_with_a_warning(tmp_pat
 
     assert not (tmp_path / "queue" / name).exists()
     assert (tmp_path / "failed" / name).read_bytes() == b'{"body": "trunc'
-    assert f"{name} (15 bytes) is not valid JSON" in caplog.text
+    assert f"{name} (15 bytes, not valid JSON) moved to" in caplog.text
 
 
 def test_the_portal_uses_this_transport_for_filesystem_urls_only(tmp_path):

@@ -59,6 +59,7 @@ def supervised(tmp_path):
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             **(env or {}),
         }
+        env.pop("CELERY_BROKER_URL", None)  # the embedded broker, in tmp_path: nobody else's
         process = start_supervisord(processes, tmp_path, env, **options)
         started.append(process)
         wait_for(lambda: rpc(tmp_path).getState()["statename"] == "RUNNING", 20, "supervisord")
@@ -144,6 +145,7 @@ def test_the_console_shows_warnings_whole_tracebacks_and_key_events_only():
 [2026-11-28 14:03:28,429: INFO/MainProcess] webhooks@vm ready.
 [2026-11-28 14:04:28,492: INFO/MainProcess] Task portal.mirror.tasks.process_event[d1] received
 127.0.0.1 - - [28/Nov/2026:14:03:25 +0000] "POST /webhooks/autosync/ HTTP/1.1" 200 2
+127.0.0.1 - - [28/Nov/2026:14:03:26] "GET /connect/autosync/callback/?code=c0de HTTP/1.1" 302 0
 2026-11-28 14:05:00,000 WARNING django.request: Unauthorized: /webhooks/autosync/
 [2026-11-28 14:05:01,000: ERROR/Fork-1] Task process_event[d2] raised: KeyError('id')
 Traceback (most recent call last):
@@ -157,9 +159,11 @@ KeyError: 'id'
     console = ConsoleFilter()
     shown = [s for s in map(console, log.splitlines()) if s is not None]
 
+    assert not any("c0de" in line for line in shown)
     assert shown == [
         "connected to the broker",
         "ready",
+        "a shop owner came back from AutoSync's consent (302)",
         "2026-11-28 14:05:00,000 WARNING django.request: Unauthorized: /webhooks/autosync/",
         "[2026-11-28 14:05:01,000: ERROR/Fork-1] Task process_event[d2] raised: KeyError('id')",
         "Traceback (most recent call last):",
