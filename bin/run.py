@@ -188,9 +188,8 @@ def start_supervisord(
         [PY, "-m", "supervisor.supervisord", "-c", str(config)],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        stdout=subprocess.DEVNULL,  # silent: its events are in var/log/supervisord.log
+        start_new_session=True,  # (what it cannot start with, e.g. a socket in use, is on stderr)
     )
 
 
@@ -346,8 +345,7 @@ def announce_when_up(seed: dict, stop: threading.Event) -> None:
 
 
 def urls() -> int:
-    pid_file = VAR / "supervisord.pid"
-    if not (BANNER_FILE.exists() and pid_file.exists()):
+    if not (BANNER_FILE.exists() and supervisord_running()):
         print("The system is not running: `make run` starts it.")
         return 1
     print(BANNER_FILE.read_text(), end="")
@@ -357,7 +355,17 @@ def urls() -> int:
 # --- main --------------------------------------------------------------------------------
 
 
+def supervisord_running() -> bool:
+    try:
+        os.kill(int((VAR / "supervisord.pid").read_text()), 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return False
+    return True
+
+
 def run() -> int:
+    if supervisord_running():
+        sys.exit(f"make run: already running on {VAR} (`make urls` says where)")
     seed = prepare()
     BANNER_FILE.unlink(missing_ok=True)
     processes = {}
@@ -366,25 +374,30 @@ def run() -> int:
     print(f"==> Starting {', '.join(processes)} (supervisord)", flush=True)
     stop = threading.Event()
     supervisord = start_supervisord(processes, VAR, ENV)
+    interrupted = []
 
     def on_signal(*_):
-        stop.set()
+        interrupted.append(True)  # only a flag: the main loop below acts on it
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     threading.Thread(target=announce_when_up, args=(seed, stop), daemon=True).start()
     console = threading.Thread(target=follow, args=(list(processes), LOG_DIR, stop))
     console.start()
-    while not stop.is_set() and supervisord.poll() is None:
-        stop.wait(0.5)
+    while not interrupted and supervisord.poll() is None:
+        time.sleep(0.2)
     stop.set()
     console.join()
     BANNER_FILE.unlink(missing_ok=True)
     if supervisord.poll() is not None:
-        print(f"make run: supervisord exited with {supervisord.returncode}", flush=True)
+        print(
+            f"make run: supervisord exited with {supervisord.returncode} "
+            f"(is `make run` already running on {VAR}?)",
+            flush=True,
+        )
         return supervisord.returncode or 1
     print("\n==> Stopping every process", flush=True)
-    supervisord.terminate()  # it stops each program (TERM to its group, KILL after 10 s)
+    supervisord.terminate()  # it stops each program: TERM, then KILL to its group after 10 s
     try:
         supervisord.wait(30)
     except subprocess.TimeoutExpired:
