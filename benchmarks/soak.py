@@ -45,8 +45,10 @@ from tests.support.servers import free_port  # noqa: E402
 PORTAL_QUERY = r"""
 import json, django
 django.setup()
-from django.db.models import Q
-from portal.mirror.models import Appointment, Customer, Payment, SyncRun, WebhookEvent, WorkOrder
+from django.db.models import Max, Sum
+from portal.mirror.models import (
+    Appointment, Customer, Payment, RequestCount, SyncRun, WebhookEvent, WorkOrder
+)
 from portal.shops.models import Shop
 since = SINCE
 shops = {}
@@ -62,14 +64,19 @@ for shop in Shop.objects.filter(granted=True):
     }
 full = SyncRun.objects.filter(mode="full")
 events = WebhookEvent.objects.all()
+requests = RequestCount.objects.all()
 if since:
     events = events.filter(received_at__gte=since)
+    requests = requests.filter(minute__gte=since)
+per_minute = requests.values("minute").annotate(n=Sum("count"))
 print(json.dumps({
     "granted_shops": len(shops),
     "full_syncs_done": full.filter(status="done").count(),
     "full_syncs_failed": full.filter(status="failed").count(),
     "shops": shops if WITH_RECORDS else {},
     "events_unprocessed": WebhookEvent.objects.filter(processed_at__isnull=True).count(),
+    "autosync_requests": requests.aggregate(n=Sum("count"))["n"] or 0,
+    "autosync_requests_busiest_minute": per_minute.aggregate(m=Max("n"))["m"] or 0,
     "events": [
         [e.received_at.timestamp(), e.processed_at and e.processed_at.timestamp(), e.timestamp]
         for e in events.only("received_at", "processed_at", "timestamp")
@@ -341,6 +348,8 @@ def main() -> int:
         processed = [e for e in events if e[1]]
         queue_delay = [e[1] - e[0] for e in processed]
         end_to_end = [e[1] - t for e in processed if (t := iso_seconds(e[2])) is not None]
+        report["autosync_requests"] = mirror["autosync_requests"]
+        report["autosync_requests_busiest_minute"] = mirror["autosync_requests_busiest_minute"]
         report["webhooks_received"] = len(events)
         report["webhooks_processed"] = len(processed)
         report["received_to_processed_p50_s"] = round(percentile(queue_delay, 50), 3)
