@@ -4,19 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test test-sandbox test-portal lint install browsers benchmarks clean
+.PHONY: run urls test test-sandbox test-portal lint install browsers benchmarks clean
 
+# pip's output goes to .venv/install.log, shown only when the install fails.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
-	rm -f $(VENV)/.installed-* && touch $(STAMP)
+	@echo "==> Installing into $(VENV) (log: $(VENV)/install.log)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@{ $(BIN)/python -m pip install -q --upgrade pip \
+	  && $(BIN)/python -m pip install -q -e ".[dev]"; } > $(VENV)/install.log 2>&1 \
+	  || { cat $(VENV)/install.log; exit 1; }
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
 
-## Start the sandbox, the portal and their workers on embedded defaults (Ctrl-C stops all).
+## Start the sandbox, the portal and their workers on embedded defaults, under supervisord
+## (Procfile, Procfile.sandbox; full logs in var/log/; Ctrl-C stops all).
 run: install
-	$(BIN)/python -m bin.run
+	@$(BIN)/python -m bin.run
+
+## Print the running system's addresses and logins again.
+urls:
+	@$(BIN)/python -m bin.run urls
 
 ## Lint, then both suites. Each suite runs in its own pytest with its own settings module.
 test: install lint test-sandbox test-portal

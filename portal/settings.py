@@ -226,18 +226,24 @@ if not AUTOSYNC_CLIENT_ID and AUTOSYNC_CLIENT_FILE.exists():
         AUTOSYNC_AUTHORIZE_URL = _registration["authorize_url"]
 
 # --- Celery and the mirror (portal.mirror) --------------------------------------------------
-# Embedded default: kombu's filesystem transport under var/celery/ (one machine, workers poll
-# the folder, no remote control or events). Production: CELERY_BROKER_URL=redis://…
+# Embedded default: a filesystem broker under var/celery/ (portal.broker: kombu's filesystem
+# transport with atomic writes; one machine, workers poll the folder, no remote control or
+# events; docs/operations.md). Production: CELERY_BROKER_URL=redis://…
 CELERY_DIR = VAR_DIR / "celery"
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _folder in ("queue", "processed", "control"):
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
+    for _folder in ("queue", "processed", "control", "tmp", "failed"):
         (CELERY_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_DIR / "queue"),
         "data_folder_out": str(CELERY_DIR / "queue"),
         "processed_folder": str(CELERY_DIR / "processed"),
         "control_folder": str(CELERY_DIR / "control"),  # else kombu makes ./control
+        # Messages are written here, then renamed into the queue (same filesystem); files
+        # that are not valid messages are moved to failed/.
+        "temp_folder": str(CELERY_DIR / "tmp"),
+        "failed_folder": str(CELERY_DIR / "failed"),
         "store_processed": False,
         # Seconds between looks at the folder: the floor of a webhook's time to the mirror.
         "polling_interval": float(os.environ.get("CELERY_POLLING_INTERVAL", "0.1")),

@@ -49,10 +49,10 @@ def tasks_stay_in_the_test_process():
     to var/celery/ or Redis; the tests that need a real worker start their own processes."""
     from portal.celery import app
 
-    broker = app.conf.broker_url
-    app.conf.broker_url = "memory://"
+    broker, transport = app.conf.broker_url, app.conf.broker_transport
+    app.conf.broker_url, app.conf.broker_transport = "memory://", None
     yield
-    app.conf.broker_url = broker
+    app.conf.broker_url, app.conf.broker_transport = broker, transport
 
 
 @pytest.fixture(autouse=True)

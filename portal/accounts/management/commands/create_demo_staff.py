@@ -7,17 +7,29 @@ from portal.accounts.models import User
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) a staff login for the local demo. Development only."
+    help = (
+        "Create the staff login of the local demo; an existing one keeps its password (and "
+        "its sessions) unless --reset. Development only."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--email", default="demo@example.com")
         parser.add_argument("--password", default="demo-portal-password")
+        parser.add_argument(
+            "--reset", action="store_true", help="set the password even if the user exists"
+        )
 
-    def handle(self, *args, email: str, password: str, **options):
+    def handle(self, *args, email: str, password: str, reset: bool, **options):
         if not settings.DEBUG:
             raise CommandError("create_demo_staff is for development machines (DEBUG on) only")
-        user = User.objects.filter(email__iexact=email).first() or User(email=email.lower())
-        user.name = user.name or "Demo staff"
+        user = User.objects.filter(email__iexact=email).first()
+        if user and not reset:
+            # `make run` calls this at every start: changing the password would sign the demo
+            # user out everywhere, and undo a password they chose.
+            shown = password if user.check_password(password) else "(the password you set)"
+            self.stdout.write(f"Demo staff login: {user.email} / {shown}")
+            return
+        user = user or User(email=email.lower(), name="Demo staff")
         user.set_password(password)
         user.save()
         self.stdout.write(f"Demo staff login: {user.email} / {password}")
