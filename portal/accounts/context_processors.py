@@ -1,8 +1,9 @@
 """Template context every page needs."""
 
-from django.conf import settings
 from django.http import HttpRequest
 
 
 def portal(request: HttpRequest) -> dict:
-    return {"show_dev_mailbox": settings.DEBUG}
+    from portal.accounts.views import mailbox_allowed
+
+    return {"show_dev_mailbox": mailbox_allowed(request)}
