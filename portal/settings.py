@@ -105,10 +105,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "portal.accounts.middleware.session_lifetime",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.accounts.middleware.session_lifetime",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",  # a throttled view -> RATELIMIT_VIEW
     "axes.middleware.AxesMiddleware",  # last: it turns a lock-out into the lock-out page
 ]
 

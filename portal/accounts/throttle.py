@@ -8,8 +8,10 @@ from django_ratelimit.decorators import ratelimit
 
 def axes_username(request: HttpRequest, credentials: dict | None = None) -> str:
     """The account django-axes counts failures against: the address, whatever its case."""
+    # Django's failure signal names it "username"; axes' backend names it after the model's
+    # USERNAME_FIELD ("email"); the sign-in form posts "username".
     source = credentials if credentials is not None else request.POST
-    return str(source.get("username") or "").strip().lower()
+    return str(source.get("username") or source.get("email") or "").strip().lower()
 
 
 def email_key(group: str, request: HttpRequest) -> str:
