@@ -46,9 +46,7 @@ def test_connect_asks_only_for_the_reads_it_mirrors_and_the_writes_booking_needs
     assert writes == {"appointments:write", "customers:write", "vehicles:write"}
 
 
-def test_opening_connect_explains_each_scope_and_offers_a_button_that_posts(
-    client, cast, autosync
-):
+def test_opening_connect_explains_each_scope_and_offers_a_button_that_posts(client, cast, autosync):
     client.force_login(cast.owner)
     page = client.get("/connect/autosync/")
     assert page.status_code == 200
