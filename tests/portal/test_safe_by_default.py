@@ -98,7 +98,7 @@ def test_pages_have_a_csp_without_inline_scripts_and_a_permissions_policy(client
     settings.AUTOSYNC_AUTHORIZE_URL = "https://autosync.example/oauth/authorize"
     response = client.get("/accounts/login/")
     policy = dict(
-        (part.split(" ", 1) + [""])[:2] for part in response["Content-Security-Policy"].split("; ")
+        [*part.split(" ", 1), ""][:2] for part in response["Content-Security-Policy"].split("; ")
     )
     assert "'unsafe-inline'" not in policy["script-src"]
     assert "'unsafe-eval'" not in policy["script-src"]
