@@ -252,7 +252,7 @@ PERMISSIONS_POLICY = {
     feature: []
     for feature in (
         "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
-        "microphone", "payment", "usb", "serial", "bluetooth", "hid", "midi",
+        "microphone", "payment", "usb", "serial", "hid", "midi",
     )
 }  # fmt: skip
 

@@ -115,6 +115,7 @@ def test_htmx_is_configured_not_to_need_eval_or_inline_styles(client):
     assert '"allowEval": false' in config
     assert '"includeIndicatorStyles": false' in config
     assert "<script>" not in page and " style=" not in page
+    assert "{#" not in page  # a template comment that leaked into the page
 
 
 def test_the_csp_middleware_follows_the_authorize_url_of_the_moment(rf, settings):
