@@ -70,7 +70,7 @@ class ReporterFilter(debug.SafeExceptionReporterFilter):
 
     def get_safe_request_meta(self, request: HttpRequest) -> dict:
         meta = super().get_safe_request_meta(request)
-        for key in ("QUERY_STRING", "REQUEST_URI", "RAW_URI", "PATH_INFO_WITH_QUERY"):
+        for key in ("QUERY_STRING", "REQUEST_URI", "RAW_URI"):
             if isinstance(meta.get(key), str):
                 meta[key] = redact_url(meta[key]) if "?" in meta[key] else redact_query(meta[key])
         return meta

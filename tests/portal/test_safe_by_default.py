@@ -286,7 +286,13 @@ def wait_for(url: str, process: subprocess.Popen) -> None:
 
 def serve_and_log(args: list[str], tmp_path, port: int) -> str:
     log_path = tmp_path / "server.log"
-    env = {**os.environ, "DEBUG": "1", "VAR_DIR": str(tmp_path)}
+    # The callback answers an anonymous visitor with a redirect: no database is touched.
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+    }
     with open(log_path, "wb") as log:
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
