@@ -167,22 +167,19 @@ def _exchange(state_data: dict, code: str) -> TokenResponse:
     contract makes a reused code revoke the tokens issued from it, so the code is sent again:
     either AutoSync never got the first exchange and this one succeeds, or it refuses the code
     and revokes what it issued. Either way no unseen grant stays live."""
-    try:
-        return exchange_code(state_data, code)
-    except errors.AutoSyncError as exc:
-        if not exc.ambiguous:
-            raise
-        first = exc
-    for attempt in range(1, EXCHANGE_RETRIES + 1):
-        log.warning("A code exchange may have completed unseen (%r): sending the code again", first)
+    for attempt in range(EXCHANGE_RETRIES + 1):
         try:
             return exchange_code(state_data, code)
         except CodeRejected:
-            # The first exchange went through and AutoSync has now revoked its grant.
+            if attempt == 0:
+                raise
+            # The first exchange went through, and AutoSync has now revoked its grant.
             raise errors.TransportError(
                 "AutoSync answered the code exchange too late", ambiguous=False
             ) from None
         except errors.AutoSyncError as exc:
+            if not exc.ambiguous and attempt == 0:
+                raise  # it never reached AutoSync, or AutoSync refused it: nothing was issued
             if not exc.ambiguous or attempt == EXCHANGE_RETRIES:
                 log.error(
                     "A consent code could not be confirmed or revoked (%r); a grant may stay "
@@ -190,7 +187,8 @@ def _exchange(state_data: dict, code: str) -> TokenResponse:
                     exc,
                 )
                 raise
-    raise AssertionError("unreachable")
+            log.warning("A code exchange may have completed unseen (%r): sending it again", exc)
+    raise AssertionError("the loop returns or raises")
 
 
 @sensitive_variables()
