@@ -37,8 +37,11 @@ class SignupForm(UserCreationForm):
 
 
 class AccountForm(forms.ModelForm):
-    """Name and email; changing the email needs the current password and a new verification."""
+    """Name and email. A new email needs the current password, and takes effect only when
+    the link sent to it is opened (portal.accounts.verification); the account keeps its
+    address until then."""
 
+    email = forms.EmailField(label="Email", max_length=254)
     current_password = forms.CharField(
         label="Current password (needed to change your email)",
         required=False,
@@ -48,41 +51,25 @@ class AccountForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("name", "email")
-        labels = {"name": "Your name", "email": "Email"}
+        fields = ("name",)  # the email is not written by this form
+        labels = {"name": "Your name"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
-        self.original_email = self.instance.email
+        self.fields["email"].initial = self.instance.email
+        self.order_fields(["name", "email", "current_password"])
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        taken = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists()
-        if taken and email != self.original_email.lower():
-            # The person is signed in and proved their password below; still, say no more.
-            raise forms.ValidationError("This email cannot be used. Choose another one.")
-        return email
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()
-        email = cleaned.get("email")
         password = cleaned.get("current_password") or ""
-        if (
-            email
-            and email != self.original_email.lower()
-            and not self.instance.check_password(password)
-        ):
-            self.add_error("current_password", "Enter your current password to change it.")
+        if self.new_email and not self.instance.check_password(password):
+            self.add_error("current_password", "Enter your current password to change your email.")
         return cleaned
 
     @property
-    def email_changed(self) -> bool:
-        return self.cleaned_data.get("email", self.original_email) != self.original_email.lower()
-
-    def save(self, commit: bool = True) -> User:
-        user = super().save(commit=False)
-        if self.email_changed:
-            user.email_verified_at = None
-        if commit:
-            user.save()
-        return user
+    def new_email(self) -> str | None:
+        email = self.cleaned_data.get("email")
+        return email if email and email != self.instance.email.lower() else None

@@ -1,15 +1,21 @@
 """Email verification: a signed, expiring link that proves the user reads mail at the address.
 
 The link names the user and the address it was sent to: after the address changes, an old
-link verifies nothing."""
+link verifies nothing. A change of address is a link too, sent to the new address: the
+account moves to it when the link is opened, so the account page neither takes an address
+nobody proved nor tells whether another account has it."""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.accounts.models import User
 
@@ -21,12 +27,12 @@ class LinkUnusable(Exception):
     """Forged, expired, or for an address the account no longer has; says which."""
 
 
-def link_for(user: User, next_url: str | None = None) -> str:
-    token = signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=SALT)
-    url = settings.PORTAL_BASE_URL + reverse("verify-email", args=[token])
+def link_for(user: User, next_url: str | None = None, new_email: str | None = None) -> str:
+    data = {"user": user.pk, "email": user.email.lower()}
+    if new_email:
+        data["new"] = new_email.lower()
+    url = settings.PORTAL_BASE_URL + reverse("verify-email", args=[signing.dumps(data, salt=SALT)])
     if next_url:
-        from urllib.parse import urlencode
-
         url += "?" + urlencode({"next": next_url})
     return url
 
@@ -38,6 +44,28 @@ def send_link(user: User, next_url: str | None = None) -> None:
         message=render_to_string("accounts/email/verify.txt", context),
         from_email=None,
         recipient_list=[user.email],
+    )
+
+
+def send_change_link(user: User, new_email: str) -> None:
+    """Asked to move the account to `new_email`: the link goes there (or, when another account
+    has that address, a note to its owner; the person asking sees the same answer)."""
+    other = User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).first()
+    if other is not None:
+        send_mail(
+            subject="Someone tried to use your address on the AutoSync customer portal",
+            message=render_to_string("accounts/email/address_taken.txt", {"user": other}),
+            from_email=None,
+            recipient_list=[other.email],
+        )
+        return
+    context = {"user": user, "new_email": new_email, "link": link_for(user, new_email=new_email),
+               "days": MAX_AGE_SECONDS // 86400}  # fmt: skip
+    send_mail(
+        subject="Confirm your new email address for the AutoSync customer portal",
+        message=render_to_string("accounts/email/change_email.txt", context),
+        from_email=None,
+        recipient_list=[new_email],
     )
 
 
@@ -66,5 +94,14 @@ def verify(token: str) -> User:
     user = User.objects.filter(pk=data.get("user"), is_active=True).first()
     if user is None or user.email.lower() != str(data.get("email", "")).lower():
         raise LinkUnusable("This link was sent to an address the account no longer uses.")
-    user.mark_email_verified()
+    new_email = data.get("new")
+    if not new_email:
+        user.mark_email_verified()
+        return user
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+            raise LinkUnusable("Another account uses this address now. Choose another one.")
+        user.email = new_email
+        user.email_verified_at = timezone.now()  # the link proves the new address
+        user.save(update_fields=["email", "email_verified_at"])
     return user

@@ -91,17 +91,19 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters("current_password")
 @login_required
+@ratelimit(group="account", key="user", rate="10/h", method="POST")
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     form = AccountForm(request.POST or None, instance=request.user)
     if request.method == "POST":
         if form.is_valid():
-            changed = form.email_changed
-            user = form.save()
-            if changed:
-                verification.send_link(user)
+            new_email = form.new_email
+            form.save()
+            if new_email:
+                verification.send_change_link(request.user, new_email)
                 messages.success(
-                    request, f"Saved. We sent a link to {user.email} to confirm the new address."
+                    request,
+                    f"Saved. We sent a link to {new_email}: your email changes when you open it.",
                 )
             else:
                 messages.success(request, "Saved.")

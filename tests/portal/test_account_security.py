@@ -198,28 +198,38 @@ def test_the_account_page_is_linked_from_the_navigation_and_changes_the_name(cli
     assert b'href="/accounts/password_change/"' in client.get("/account/").content
 
 
-def test_changing_the_email_needs_the_password_and_a_new_confirmation(client, cast):
+def test_changing_the_email_needs_the_password_and_the_new_address_to_confirm(client, cast):
     client.force_login(cast.owner)
     refused = client.post("/account/", {"name": "Alice", "email": "alice@work.example"})
     assert refused.status_code == 422 and b"current password" in refused.content
-    cast.owner.refresh_from_db()
-    assert cast.owner.email == "alice@example.com"
+    assert b"alice@work.example" not in refused.content.split(b"<main")[0]  # nav unchanged
 
-    changed = client.post(
+    asked = client.post(
         "/account/",
         {"name": "Alice", "email": "Alice@Work.example", "current_password": PASSWORD},
     )
-    assert changed.status_code == 302
+    assert asked.status_code == 302
     cast.owner.refresh_from_db()
-    assert cast.owner.email == "alice@work.example" and not cast.owner.email_verified
+    assert cast.owner.email == "alice@example.com"  # not before the link is opened
     assert mail.outbox[-1].to == ["alice@work.example"]
 
+    link = re.search(r"(/accounts/verify/\S+)", mail.outbox[-1].body).group(1)
+    assert client.get(link).status_code == 302
+    cast.owner.refresh_from_db()
+    assert cast.owner.email == "alice@work.example" and cast.owner.email_verified
+    assert client.get(link).status_code == 410  # it worked once
 
-def test_the_account_page_does_not_take_another_accounts_address(client, cast):
+
+def test_the_account_page_does_not_say_whether_another_account_has_an_address(client, cast):
     client.force_login(cast.owner)
+    free = client.post(
+        "/account/", {"name": "A", "email": "free@example.com", "current_password": PASSWORD}
+    )
     taken = client.post(
         "/account/", {"name": "A", "email": "BOB@example.com", "current_password": PASSWORD}
     )
-    assert taken.status_code == 422
+    assert (taken.status_code, taken["Location"]) == (free.status_code, free["Location"])
+    assert mail.outbox[-1].to == ["bob@example.com"]  # its owner hears of it
+    assert "Nothing was changed" in mail.outbox[-1].body
     cast.owner.refresh_from_db()
     assert cast.owner.email == "alice@example.com"
