@@ -41,7 +41,7 @@ browsers:
 
 benchmarks: install
 	$(BIN)/python benchmarks/sandbox_lists.py
-	$(BIN)/python benchmarks/portal_sync.py
+	DEBUG=1 $(BIN)/python benchmarks/portal_sync.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
