@@ -2,8 +2,8 @@
 
 from django.http import HttpRequest
 
+from portal.accounts.devmail import mailbox_allowed
+
 
 def portal(request: HttpRequest) -> dict:
-    from portal.accounts.views import mailbox_allowed
-
     return {"show_dev_mailbox": mailbox_allowed(request)}

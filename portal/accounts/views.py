@@ -1,7 +1,6 @@
 """Sign-up, email verification, the account page and the development mailbox; sign-in,
 sign-out and resets are Django's own views (throttled in urls.py)."""
 
-import ipaddress
 from pathlib import Path
 
 from django.conf import settings
@@ -120,30 +119,8 @@ def rate_limited(request: HttpRequest, exception: Exception) -> HttpResponse:
 # --- The development mailbox ------------------------------------------------------------------
 
 
-def _is_loopback(request: HttpRequest) -> bool:
-    # A request that came through a proxy is not the developer's own browser, even though
-    # the proxy connects from 127.0.0.1.
-    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META:
-        return False
-    try:
-        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
-    except ValueError:
-        return False
-
-
-def mailbox_allowed(request: HttpRequest) -> bool:
-    """DEBUG on and PORTAL_DEV_MAILBOX set; then the developer's own machine (loopback) or a
-    signed-in staff superuser (a demo on a shared host)."""
-    if not (settings.DEBUG and getattr(settings, "PORTAL_DEV_MAILBOX", False)):
-        return False
-    user = request.user
-    return _is_loopback(request) or (
-        user.is_authenticated and user.is_active and user.is_staff and user.is_superuser
-    )
-
-
 def _mail_dir(request: HttpRequest) -> Path:
-    if not mailbox_allowed(request):
+    if not devmail.mailbox_allowed(request):
         raise Http404  # the page does not exist for anyone else
     return Path(settings.EMAIL_FILE_PATH)
 
