@@ -84,7 +84,9 @@ def send_already_registered(user: User) -> None:
     )
 
 
-def verify(token: str) -> User:
+def check(token: str) -> tuple[User, str | None]:
+    """The user a link stands for, and the new address it confirms (None: the current one);
+    LinkUnusable if it cannot be used. Changes nothing."""
     try:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
     except signing.SignatureExpired:
@@ -94,7 +96,12 @@ def verify(token: str) -> User:
     user = User.objects.filter(pk=data.get("user"), is_active=True).first()
     if user is None or user.email.lower() != str(data.get("email", "")).lower():
         raise LinkUnusable("This link was sent to an address the account no longer uses.")
-    new_email = data.get("new")
+    return user, data.get("new")
+
+
+def verify(token: str) -> User:
+    """Apply a link: the address is confirmed, or the account moves to the new one."""
+    user, new_email = check(token)
     if not new_email:
         user.mark_email_verified()
         return user

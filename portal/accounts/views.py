@@ -2,6 +2,7 @@
 sign-out and resets are Django's own views (throttled in urls.py)."""
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -58,9 +59,15 @@ def signup_done(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup_done.html", {"email": email})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button, POST confirms: mail scanners that open every link in an email
+    must not confirm an address for whoever typed it."""
     try:
+        if request.method == "GET":
+            user, new_email = verification.check(token)
+            context = {"email": new_email or user.email, "next": _safe_next(request)}
+            return render(request, "accounts/verify.html", context)
         user = verification.verify(token)
     except verification.LinkUnusable as exc:
         return render(request, "accounts/verify_failed.html", {"problem": str(exc)}, status=410)
@@ -70,8 +77,6 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(next_url or "account")
     login_url = reverse("login")
     if next_url:
-        from urllib.parse import urlencode
-
         login_url += "?" + urlencode({"next": next_url})
     return redirect(login_url)
 

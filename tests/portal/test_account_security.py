@@ -118,7 +118,7 @@ def test_an_unverified_address_cannot_accept_an_invite_until_confirmed(client, c
 
     client.post("/accounts/verify-again/")
     link = re.search(r"http://127.0.0.1:8000(/accounts/verify/\S+)", mail.outbox[-1].body)
-    assert client.get(link.group(1)).status_code == 302
+    assert client.post(link.group(1)).status_code == 302
     assert client.post(invite_path(invite)).status_code == 302
 
 
@@ -131,6 +131,7 @@ def test_a_confirmation_link_for_an_old_address_confirms_nothing(client, cast):
     cast.owner.email = "alice.new@example.com"
     cast.owner.save()
     assert client.get(old_link).status_code == 410
+    assert client.post(old_link).status_code == 410
     cast.owner.refresh_from_db()
     assert not cast.owner.email_verified
 
@@ -214,10 +215,10 @@ def test_changing_the_email_needs_the_password_and_the_new_address_to_confirm(cl
     assert mail.outbox[-1].to == ["alice@work.example"]
 
     link = re.search(r"(/accounts/verify/\S+)", mail.outbox[-1].body).group(1)
-    assert client.get(link).status_code == 302
+    assert client.post(link).status_code == 302
     cast.owner.refresh_from_db()
     assert cast.owner.email == "alice@work.example" and cast.owner.email_verified
-    assert client.get(link).status_code == 410  # it worked once
+    assert client.post(link).status_code == 410  # it worked once
 
 
 def test_the_account_page_does_not_say_whether_another_account_has_an_address(client, cast):

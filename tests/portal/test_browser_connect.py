@@ -82,6 +82,8 @@ def test_a_staff_member_connects_their_shops_through_autosync_consent(
 
     link = re.search(r"http://\S+/accounts/verify/\S+", mailoutbox[-1].body).group(0)
     page.goto(link)
+    page.get_by_role("button", name="Confirm owner@example.com").click()
+    page.wait_for_url(f"{live_server.url}/accounts/login/**")
     page.get_by_label("Email").fill("owner@example.com")
     page.get_by_label("Password").fill("a long browser password")
     page.get_by_role("button", name="Sign in").click()

@@ -84,7 +84,7 @@ def test_an_owner_invites_by_email_and_the_link_makes_a_member(client, cast, dja
     assert signup["Location"] == "/accounts/signup/done/"
     # The address is confirmed through the emailed link, which leads back to the invite.
     confirm = re.search(r"http://127.0.0.1:8000(/accounts/verify/\S+)", mail.outbox[-1].body)
-    sign_in = client.get(confirm.group(1))
+    sign_in = client.post(confirm.group(1))
     signed_in = client.post(
         sign_in["Location"], {"username": "dana@example.com", "password": "x7-long-pass!"}
     )
