@@ -1,7 +1,8 @@
 """Sign-up, sign-in and account forms for the email-only user model."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UserCreationForm
+from django.utils import timezone
 
 from portal.accounts.models import User
 
@@ -9,6 +10,15 @@ from portal.accounts.models import User
 class LoginForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """The last step of a password reset: the emailed link also proves the address."""
+
+    def save(self, commit: bool = True) -> User:
+        if self.user.email_verified_at is None:
+            self.user.email_verified_at = timezone.now()
+        return super().save(commit)
 
 
 class SignupForm(UserCreationForm):

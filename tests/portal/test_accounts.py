@@ -102,7 +102,11 @@ def test_a_wrong_password_is_refused_on_the_sign_in_page(client, cast):
     assert b"Please enter a correct" in response.content
 
 
-def test_a_forgotten_password_is_reset_through_the_emailed_link(client, cast):
+def test_a_forgotten_password_is_reset_through_the_emailed_link_which_confirms_the_address(
+    client, cast
+):
+    cast.owner.email_verified_at = None
+    cast.owner.save()
     client.post("/accounts/password_reset/", {"email": "alice@example.com"})
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["alice@example.com"]
@@ -116,6 +120,8 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(client, cast):
     )
     assert done.status_code == 302
     assert sign_in(client, "alice@example.com", new_password)["Location"] == "/shops/"
+    cast.owner.refresh_from_db()
+    assert cast.owner.email_verified
 
 
 def test_a_reset_for_an_unknown_email_sends_nothing_and_says_the_same(client, cast):
