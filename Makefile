@@ -36,9 +36,11 @@ lint: install
 test-sandbox: install
 	$(BIN)/pytest tests/sandbox --ds=sandbox.settings
 
+# The portal's settings default to production (DEBUG off); its tests run on development
+# defaults, and the test of `check --deploy` sets production settings itself.
 test-portal: install
 	@if [ -n "$$(find tests/portal -name 'test_*.py' | head -1)" ]; then \
-		$(BIN)/pytest tests/portal --ds=portal.settings; \
+		DEBUG=1 $(BIN)/pytest tests/portal --ds=portal.settings; \
 	else echo "tests/portal: no tests yet"; fi
 
 ## Debian's Chromium for the browser tests (Playwright cannot download browsers here).
@@ -47,7 +49,7 @@ browsers:
 
 benchmarks: install
 	$(BIN)/python benchmarks/sandbox_lists.py
-	$(BIN)/python benchmarks/portal_sync.py
+	DEBUG=1 $(BIN)/python benchmarks/portal_sync.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -3,9 +3,11 @@
 import json
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -49,10 +51,15 @@ def dev_secret(filename: str, make=lambda: secrets.token_urlsafe(50)) -> str:
     return path.read_text().strip()
 
 
-DEBUG = envbool("DEBUG", True)
+# Off unless set: a forgotten variable must give production behaviour, not debug pages.
+# `make run` and the test targets set DEBUG=1.
+DEBUG = envbool("DEBUG", False)
 SECRET_KEY = secret("SECRET_KEY") or (dev_secret("portal-secret-key") if DEBUG else "")
 if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off")
+    raise RuntimeError(
+        "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off "
+        "(on a development machine, set DEBUG=1)"
+    )
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
@@ -81,6 +88,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
+    "django_ratelimit",
+    "csp",
     "portal.accounts",
     "portal.shops",
     "portal.mirror",
@@ -88,14 +98,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "portal.accounts.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.accounts.middleware.session_lifetime",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",  # a throttled view -> RATELIMIT_VIEW
+    "axes.middleware.AxesMiddleware",  # last: it turns a lock-out into the lock-out page
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -112,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.accounts.context_processors.portal",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -140,7 +156,10 @@ LOGIN_REDIRECT_URL = "shops:list"
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},  # ASVS 2.1.1
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -163,6 +182,85 @@ if envbool("SECURE_PROXY_SSL_HEADER", False):
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Sessions (ASVS 3.3): signed out after an idle period, and after an absolute lifetime that
+# is shorter for admin users (is_staff); Django's login() gives a new session key on sign-in.
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_MAX_SECONDS = envint("SESSION_MAX_SECONDS", 12 * 3600)
+SESSION_STAFF_MAX_SECONDS = envint("SESSION_STAFF_MAX_SECONDS", 4 * 3600)
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+
+# The cache holds the sign-in, sign-up and reset throttles, so it must be shared by every
+# process: Redis when CACHE_URL names one, else a table in the portal's database
+# (created by `migrate`). Django's default (local memory) would count per process.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit knows only django-redis; Django's own RedisCache increments atomically.
+    "django_ratelimit.W001",
+    # The database cache increments with a read then a write: two concurrent attempts may
+    # count as one. Acceptable for development; `portal.W003` asks production for Redis.
+    "django_ratelimit.E003",
+]
+
+# Sign-in throttling (django-axes, ASVS 2.2.1): 5 failures per account or per IP address
+# lock that account or address out for 15 minutes (a cool-off, so nobody can lock a victim
+# out for good); each failure during the lock-out does not extend it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "portal.accounts.throttle.axes_username"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Sign-up, password reset and verification emails (django-ratelimit): per IP and per address.
+RATELIMIT_VIEW = "portal.accounts.views.rate_limited"
+
+# Content-Security-Policy (django-csp): no inline script, no eval; a nonce where a script
+# must be inline. form-action also admits AutoSync's consent page (the connect button's
+# redirect goes there): added per response by portal.accounts.middleware from the settings.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope",
+        "microphone", "payment", "usb", "serial", "hid", "midi",
+    )
+}  # fmt: skip
+
+# Error pages and reports: tokens, secrets and the OAuth callback's query never show, even
+# on DEBUG's technical 500 page (portal.debug).
+DEFAULT_EXCEPTION_REPORTER = "portal.debug.ExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.debug.ReporterFilter"
+
 # --- Email: SMTP in production; in development, files under var/mail/ (see /dev/mail/) -----
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AutoSync portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -178,15 +276,41 @@ if EMAIL_HOST or not DEBUG:
     EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+# The development mailbox (/dev/mail/) exists only with DEBUG on and this set (see
+# docs/security.md: it shows every email, password resets included).
+PORTAL_DEV_MAILBOX = DEBUG and envbool("PORTAL_DEV_MAILBOX", False)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # The OAuth callback's `code` and `state` (and any token in a query) stay out of the logs.
+    "filters": {"redact_query": {"()": "portal.logfilters.RedactQuery"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_query"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # authlib's debug lines include token bodies: keep it at WARNING whatever LOG_LEVEL says.
-    "loggers": {"authlib": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    "loggers": {
+        # authlib's debug lines include token bodies: keep it at WARNING whatever LOG_LEVEL says.
+        "authlib": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        # One line per sign-in is the access log's job; lock-outs are warnings.
+        "axes": {"level": "WARNING"},
+        # runserver's access log
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 LANGUAGE_CODE = "en-us"

@@ -1,11 +1,39 @@
-"""Read the messages Django's file-based email backend kept under var/mail/ (development only)."""
+"""The development mailbox: who may see it, and the messages Django's file-based email backend
+kept under var/mail/ (development only)."""
 
 import email
 import email.policy
+import ipaddress
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def _is_loopback(request: HttpRequest) -> bool:
+    # A request that came through a proxy is not the developer's own browser, even though
+    # the proxy connects from 127.0.0.1.
+    if "HTTP_X_FORWARDED_FOR" in request.META or "HTTP_FORWARDED" in request.META:
+        return False
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False
+
+
+def mailbox_allowed(request: HttpRequest) -> bool:
+    """DEBUG on and PORTAL_DEV_MAILBOX set; then the developer's own machine (loopback) or a
+    signed-in staff superuser (a demo on a shared host)."""
+    if not (settings.DEBUG and getattr(settings, "PORTAL_DEV_MAILBOX", False)):
+        return False
+    user = request.user
+    return _is_loopback(request) or (
+        user.is_authenticated and user.is_active and user.is_staff and user.is_superuser
+    )
+
 
 # The file-based backend appends each message followed by a line of 79 dashes.
 SEPARATOR = "\n" + "-" * 79 + "\n"

@@ -57,6 +57,11 @@ def accept(invite: Invite, user) -> Membership:
         raise InviteUnusable(
             f"This invite was sent to {invite.email}. Sign in with that address to accept it."
         )
+    if not user.email_verified:
+        raise InviteUnusable(
+            f"Confirm your email address first: open the link we sent to {user.email}, or "
+            "send a new one from your account page. Then come back to this invite."
+        )
     with transaction.atomic():
         updated = Invite.objects.filter(pk=invite.pk, accepted_at__isnull=True).update(
             accepted_at=timezone.now(), accepted_by=user

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,10 +15,9 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from portal.autosync import errors
-from portal.shops import consent, invites, remote, services
+from portal.shops import consent, invites, services
 from portal.shops.forms import InviteForm
-from portal.shops.models import Connection, Membership, Role
+from portal.shops.models import Connection, Membership, Role, Shop
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +95,23 @@ def shop_list(request: HttpRequest) -> HttpResponse:
     return render(request, "shops/list.html", {"memberships": memberships})
 
 
+# The states of the last consents that connected shops in this session, so that going back
+# to the callback says "connected" rather than "could not be verified".
+COMPLETED_CONSENTS = "portal_completed_consents"
+COMPLETED_KEPT = 5
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def connect(request: HttpRequest) -> HttpResponse:
+    """GET: what connecting does and the access it asks for; POST: off to AutoSync's consent."""
     if not settings.AUTOSYNC_CLIENT_ID:
         return _failure(request, "unregistered")
+    if request.method == "GET":
+        scopes = [
+            {"scope": scope, "reason": reason} for scope, reason in consent.SCOPE_REASONS.items()
+        ]
+        return render(request, "consent/connect.html", {"scopes": scopes})
     return consent.authorize_redirect(request)
 
 
@@ -109,9 +119,10 @@ def connect(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def connect_callback(request: HttpRequest) -> HttpResponse:
-    state_data = consent.pop_state(request, request.GET.get("state", ""))
+    state = request.GET.get("state", "")
+    state_data = consent.pop_state(request, state)
     if state_data is None:
-        return _failure(request, "state")
+        return _repeated_callback(request, state) or _failure(request, "state")
     error = request.GET.get("error")
     if error == "access_denied":
         return _failure(request, "denied")
@@ -119,43 +130,32 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
         log.warning("AutoSync's consent came back with error %r", error)
         return _failure(request, "refused", detail=f"AutoSync answered: {error or 'no code'}.")
 
-    try:
-        tokens = consent.exchange_code(state_data, request.GET["code"])
-    except consent.CodeRejected:
-        return _failure(request, "code")
-    except errors.AutoSyncError as exc:
-        log.warning("Exchanging a consent code failed: %r", exc)
-        return _failure(request, "down" if not exc.permanent else "refused")
-
-    try:
-        remote_shops = remote.list_shops(tokens.access_token)
-    except errors.AutoSyncError as exc:
-        log.warning("Listing the shops of a new grant failed: %r", exc)
-        if tokens.refresh_token:
-            remote.revoke(tokens.refresh_token)  # store nothing, leave nothing granted
-        if isinstance(exc, errors.InsufficientScope):
-            return _failure(request, "refused", detail="The shops list was not part of the grant.")
-        return _failure(request, "down" if not exc.permanent else "refused")
-
-    if not remote_shops:
-        if tokens.refresh_token:
-            remote.revoke(tokens.refresh_token)
-        return _failure(request, "refused", detail="No shop was selected on AutoSync's page.")
-
-    try:
-        outcome = services.connect(request.user, tokens, remote_shops)
-    except IntegrityError:
-        # Another consent for the same new shops was saved at the same moment.
-        if tokens.refresh_token:
-            remote.revoke(tokens.refresh_token)
-        return _failure(request, "refused", detail="The shops were being connected twice.")
-    if outcome.refused:
-        if tokens.refresh_token:
-            remote.revoke(tokens.refresh_token)
-        return render(request, "shops/connect_taken.html", {"taken": outcome.taken}, status=409)
-    names = ", ".join(shop.name for shop in outcome.shops)
+    result = consent.complete(request.user, state_data, request.GET["code"])
+    if result.failure:
+        return _failure(request, result.failure, detail=result.detail)
+    if result.taken:
+        return render(request, "shops/connect_taken.html", {"taken": result.taken}, status=409)
+    shop_ids = [shop.pk for shop in result.shops]
+    completed = request.session.get(COMPLETED_CONSENTS, {})
+    completed[state] = shop_ids
+    request.session[COMPLETED_CONSENTS] = dict(list(completed.items())[-COMPLETED_KEPT:])
+    names = ", ".join(shop.name for shop in result.shops)
     messages.success(request, f"Connected to AutoSync: {names}.")
-    return redirect("shops:list")
+    return redirect("mirror:shop-sync", shop_id=shop_ids[0])
+
+
+def _repeated_callback(request: HttpRequest, state: str) -> HttpResponse | None:
+    """A callback this session already completed (the back button, a reload): say so."""
+    shop_ids = request.session.get(COMPLETED_CONSENTS, {}).get(state) if state else None
+    if not shop_ids:
+        return None
+    shops = list(Shop.objects.for_user(request.user).filter(pk__in=shop_ids))
+    if not shops:
+        return None
+    names = ", ".join(shop.name for shop in shops)
+    messages.info(request, f"This connection is already done: {names} is connected to AutoSync.")
+    first = min(shops, key=lambda shop: shop_ids.index(shop.pk))  # where the first visit went
+    return redirect("mirror:shop-sync", shop_id=first.pk)
 
 
 @login_required

@@ -85,7 +85,7 @@ def connection_with(access: str = "at-cast", refresh: str = "rt-cast", **fields)
 def cast(db, django_user_model) -> Cast:
     users = {
         name: django_user_model.objects.create_user(
-            f"{name}@example.com", PASSWORD, name=name.title()
+            f"{name}@example.com", PASSWORD, name=name.title(), email_verified_at=timezone.now()
         )
         for name in ("alice", "bob", "charlie")
     }

@@ -10,31 +10,78 @@ from tests.portal.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_signing_up_creates_the_account_and_signs_in(client, django_user_model):
+def sign_in(client, email: str, password: str = PASSWORD):
+    return client.post("/accounts/login/", {"username": email, "password": password})
+
+
+def emailed_link(message, path: str) -> str:
+    return re.search(rf"http://(?:testserver|127.0.0.1:8000)({path}\S+)", message.body).group(1)
+
+
+def test_signing_up_creates_the_account_and_asks_to_confirm_the_address(client, django_user_model):
     response = client.post(
         "/accounts/signup/",
         {"email": "New.Person@Example.com", "password1": PASSWORD, "password2": PASSWORD},
     )
     assert response.status_code == 302
-    assert response["Location"] == "/shops/"
+    assert response["Location"] == "/accounts/signup/done/"
     user = django_user_model.objects.get()
-    assert user.email == "new.person@example.com"
+    assert user.email == "new.person@example.com" and not user.email_verified
+    assert b"new.person@example.com" in client.get("/accounts/signup/done/").content
+    assert mail.outbox[0].to == ["new.person@example.com"]
+
+    link = emailed_link(mail.outbox[0], "/accounts/verify/")
+    # Opening the link (as a mail scanner does) confirms nothing; its button does.
+    assert b"Confirm new.person@example.com" in client.get(link).content
+    user.refresh_from_db()
+    assert not user.email_verified
+    confirmed = client.post(link)
+    assert confirmed["Location"].startswith("/accounts/login/")
+    user.refresh_from_db()
+    assert user.email_verified
+    assert sign_in(client, "new.person@example.com").status_code == 302
     assert client.get("/shops/").status_code == 200
 
 
-def test_signing_up_twice_with_one_email_is_refused_with_a_message(client, cast):
-    response = client.post(
+def test_signing_up_with_an_address_that_has_an_account_reveals_nothing(client, cast):
+    new = client.post(
         "/accounts/signup/",
-        {"email": "ALICE@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        {"email": "someone.new@example.com", "password1": PASSWORD, "password2": PASSWORD},
     )
-    assert response.status_code == 200
-    assert b"already exists" in response.content
+    taken = client.post(
+        "/accounts/signup/",
+        {
+            "email": "ALICE@example.com",
+            "password1": "a different passphrase",
+            "password2": "a different passphrase",
+        },
+    )
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
+    assert b"already" not in client.get(taken["Location"]).content
+    # The owner of the address hears about it, and nothing about the account changed.
+    assert mail.outbox[-1].to == ["alice@example.com"]
+    assert "You already have one" in mail.outbox[-1].body
+    cast.owner.refresh_from_db()
+    assert cast.owner.check_password(PASSWORD)
 
 
 def test_sign_up_follows_a_local_next_but_not_another_site(client):
     data = {"email": "n@example.com", "password1": PASSWORD, "password2": PASSWORD}
-    response = client.post("/accounts/signup/?next=https://evil.example/", data)
-    assert response["Location"] == "/shops/"
+    client.post("/accounts/signup/?next=https://evil.example/", data)
+    client.post("/accounts/signup/?next=/shops/", {**data, "email": "m@example.com"})
+    evil, local = (emailed_link(m, "/accounts/verify/") for m in mail.outbox)
+    assert "evil.example" not in evil
+    assert client.post(local)["Location"] == "/accounts/login/?next=%2Fshops%2F"
+
+
+def test_passwords_shorter_than_twelve_characters_are_refused(client, django_user_model):
+    short = "eleven-char"
+    response = client.post(
+        "/accounts/signup/", {"email": "s@example.com", "password1": short, "password2": short}
+    )
+    assert response.status_code == 200
+    assert b"at least 12 characters" in response.content
+    assert not django_user_model.objects.exists()
 
 
 def test_signing_in_and_out(client, cast):
@@ -55,7 +102,11 @@ def test_a_wrong_password_is_refused_on_the_sign_in_page(client, cast):
     assert b"Please enter a correct" in response.content
 
 
-def test_a_forgotten_password_is_reset_through_the_emailed_link(client, cast):
+def test_a_forgotten_password_is_reset_through_the_emailed_link_which_confirms_the_address(
+    client, cast
+):
+    cast.owner.email_verified_at = None
+    cast.owner.save()
     client.post("/accounts/password_reset/", {"email": "alice@example.com"})
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["alice@example.com"]
@@ -68,7 +119,9 @@ def test_a_forgotten_password_is_reset_through_the_emailed_link(client, cast):
         {"new_password1": new_password, "new_password2": new_password},
     )
     assert done.status_code == 302
-    assert client.login(username="alice@example.com", password=new_password)
+    assert sign_in(client, "alice@example.com", new_password)["Location"] == "/shops/"
+    cast.owner.refresh_from_db()
+    assert cast.owner.email_verified
 
 
 def test_a_reset_for_an_unknown_email_sends_nothing_and_says_the_same(client, cast):
@@ -84,12 +137,19 @@ def test_pages_render_for_a_visitor(client):
         assert b"htmx.min.js" in response.content and b'rel="stylesheet"' in response.content
 
 
-def test_the_development_mailbox_lists_and_shows_kept_messages(client, settings, tmp_path):
+@pytest.fixture
+def mailbox(settings, tmp_path):
+    """The development mailbox switched on, with two kept messages."""
     settings.DEBUG = True
+    settings.PORTAL_DEV_MAILBOX = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     settings.EMAIL_FILE_PATH = tmp_path
     mail.send_mail("First", "Hello http://example.com/x", None, ["a@example.com"])
     mail.send_mail("Second", "Again", None, ["b@example.com"])
+    return tmp_path
+
+
+def test_the_development_mailbox_lists_and_shows_kept_messages(client, mailbox):
     listing = client.get("/dev/mail/")
     assert b"First" in listing.content and b"Second" in listing.content
     link = re.search(rb'href="(/dev/mail/[^"]+)">First', listing.content).group(1).decode()
@@ -97,14 +157,32 @@ def test_the_development_mailbox_lists_and_shows_kept_messages(client, settings,
     assert b'<a href="http://example.com/x"' in shown.content
 
 
-def test_the_development_mailbox_does_not_exist_in_production(client, settings, tmp_path):
+def test_the_development_mailbox_does_not_exist_in_production(client, mailbox, settings):
     settings.DEBUG = False
-    settings.EMAIL_FILE_PATH = tmp_path
     assert client.get("/dev/mail/").status_code == 404
     assert client.get("/dev/mail/20260101-000000-1.log/0/").status_code == 404
 
 
-def test_the_development_mailbox_refuses_paths_outside_its_folder(client, settings, tmp_path):
-    settings.DEBUG = True
-    settings.EMAIL_FILE_PATH = tmp_path
+def test_the_development_mailbox_needs_its_own_setting_even_with_debug(client, mailbox, settings):
+    settings.PORTAL_DEV_MAILBOX = False
+    assert client.get("/dev/mail/").status_code == 404
+    assert b"Mailbox (dev)" not in client.get("/").content
+
+
+def test_the_development_mailbox_answers_only_loopback_or_a_superuser(
+    client, mailbox, cast, admin_user
+):
+    remote = {"REMOTE_ADDR": "203.0.113.7"}
+    assert client.get("/dev/mail/", **remote).status_code == 404
+    # A proxy on the same machine connects from 127.0.0.1 but speaks for someone else.
+    proxied = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    assert client.get("/dev/mail/", **proxied).status_code == 404
+    client.force_login(cast.owner)  # a signed-in shop user is not enough
+    assert client.get("/dev/mail/", **remote).status_code == 404
+    assert b"Mailbox (dev)" not in client.get("/", **remote).content
+    client.force_login(admin_user)
+    assert client.get("/dev/mail/", **remote).status_code == 200
+
+
+def test_the_development_mailbox_refuses_paths_outside_its_folder(client, mailbox):
     assert client.get("/dev/mail/..%2F..%2Fetc%2Fpasswd/0/").status_code == 404

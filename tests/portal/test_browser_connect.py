@@ -15,21 +15,55 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
+# Reported by Chromium on the console (also a Permissions-Policy it cannot parse), and by the
+# page's `securitypolicyviolation` events.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+"""
+
+
+def watch_for_csp_violations(context, violations: list[str]) -> None:
+    context.add_init_script(REPORT_VIOLATIONS)
+
+    def on_console(message) -> None:
+        text = message.text
+        if "Content Security Policy" in text or text.startswith(("CSP violation", "Error with")):
+            violations.append(f"{message.page.url if message.page else '?'}: {text}")
+
+    context.on("console", on_console)
+
+
 @pytest.fixture
 def chromium():
+    """Chromium through Playwright. Every page it opens is watched: a test fails on any
+    Content-Security-Policy violation, on the portal's pages or AutoSync's."""
     if not os.path.exists(CHROMIUM):
         service_missing("Chromium")
     from playwright.sync_api import sync_playwright
 
+    violations: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def watched_context(**options):
+            context = new_context(**options)
+            watch_for_csp_violations(context, violations)
+            return context
+
+        browser.new_context = watched_context
+        browser.new_page = lambda **options: watched_context(**options).new_page()
+        browser.csp_violations = violations
         yield browser
         browser.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.mark.browser
 def test_a_staff_member_connects_their_shops_through_autosync_consent(
-    chromium, live_server, live_sandbox, sandbox_db, settings, shop_owner, monkeypatch
+    chromium, live_server, live_sandbox, sandbox_db, settings, shop_owner, monkeypatch, mailoutbox
 ):
     # Django's async-unsafe guard trips on Playwright's event loop in this thread.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -43,7 +77,18 @@ def test_a_staff_member_connects_their_shops_through_autosync_consent(
     page.get_by_label(re.compile(r"^Password:?$")).fill("a long browser password")
     page.get_by_label("Password confirmation").fill("a long browser password")
     page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(f"{live_server.url}/accounts/signup/done/")
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+
+    link = re.search(r"http://\S+/accounts/verify/\S+", mailoutbox[-1].body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm owner@example.com").click()
+    page.wait_for_url(f"{live_server.url}/accounts/login/**")
+    page.get_by_label("Email").fill("owner@example.com")
+    page.get_by_label("Password").fill("a long browser password")
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/shops/")
+    assert page.get_by_role("link", name="Your account").is_visible()
 
     page.get_by_role("button", name="Connect your AutoSync shop").click()
     page.wait_for_url(f"{live_sandbox.url}/accounts/login/**")
@@ -52,8 +97,26 @@ def test_a_staff_member_connects_their_shops_through_autosync_consent(
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Allow access").click()
 
-    page.wait_for_url(f"{live_server.url}/shops/")
+    # The owner lands on a new shop's live sync page.
+    page.wait_for_url(re.compile(re.escape(live_server.url) + r"/shops/\d+/sync/"))
     assert page.get_by_text("Connected to AutoSync").is_visible()
+    page.goto(f"{live_server.url}/shops/")
     for shop in shop_owner["shops"]:
         assert page.get_by_role("link", name=shop["name"]).is_visible()
     assert page.locator(".health-connected").count() == len(shop_owner["shops"])
+
+
+@pytest.mark.browser
+def test_the_browser_check_catches_an_inline_script(chromium, live_server, monkeypatch):
+    """The watch itself works: an inline script on a portal page is blocked and reported."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    page = chromium.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
+        " document.head.appendChild(s); }"
+    )
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.ran === undefined")
+    assert any("script-src" in v for v in chromium.csp_violations), chromium.csp_violations
+    chromium.csp_violations.clear()  # provoked on purpose

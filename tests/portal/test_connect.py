@@ -6,6 +6,7 @@ import pytest
 import requests
 from django.conf import settings
 
+from portal.shops import consent
 from portal.shops.models import Connection, Membership, Role, Shop
 from tests.portal.conftest import SandboxUser, callback_path
 from tests.support.servers import free_port
@@ -40,17 +41,30 @@ def test_connect_sends_the_user_to_autosync_with_state_pkce_and_the_needed_scope
     }  # fmt: skip
 
 
-def test_connect_needs_a_post_with_csrf(client, cast, autosync):
+def test_connect_asks_only_for_the_reads_it_mirrors_and_the_writes_booking_needs():
+    writes = {scope for scope in consent.SCOPES.split() if scope.endswith(":write")}
+    assert writes == {"appointments:write", "customers:write", "vehicles:write"}
+
+
+def test_opening_connect_explains_each_scope_and_offers_a_button_that_posts(client, cast, autosync):
     client.force_login(cast.owner)
-    assert client.get("/connect/autosync/").status_code == 405
+    page = client.get("/connect/autosync/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for scope, reason in consent.SCOPE_REASONS.items():
+        assert scope in html and reason.replace("'", "&#x27;") in html
+    assert '<form method="post" action="/connect/autosync/">' in html
+    assert "csrfmiddlewaretoken" in html
 
 
 def test_approving_creates_the_shops_with_the_connecting_person_as_owner(
     client, cast, connect_as, shop_owner
 ):
     response = connect_as(cast.stranger, shop_owner)
-    assert response.status_code == 302 and response["Location"] == "/shops/"
     shops = Shop.objects.filter(remote_id__in=[s["id"] for s in shop_owner["shops"]])
+    # The owner lands on a new shop's live sync page.
+    assert response.status_code == 302
+    assert response["Location"] in {f"/shops/{shop.pk}/sync/" for shop in shops}
     assert sorted(s.name for s in shops) == sorted(s["name"] for s in shop_owner["shops"])
     for shop in shops:
         assert Membership.objects.get(shop=shop, user=cast.stranger).role == Role.OWNER
@@ -124,13 +138,35 @@ def test_a_state_that_this_session_did_not_start_is_refused(client, cast, autosy
     assert Connection.objects.count() == 1
 
 
-def test_a_state_works_once(client, cast, autosync, shop_owner):
+def test_going_back_to_a_completed_callback_says_the_shops_are_connected(
+    client, cast, autosync, shop_owner
+):
+    client.force_login(cast.stranger)
+    start = client.post("/connect/autosync/")
+    location = SandboxUser(shop_owner["username"], shop_owner["password"]).consent(
+        start["Location"]
+    )
+    first = client.get(callback_path(location))
+    assert first.status_code == 302
+    connection = Connection.objects.get(connected_by=cast.stranger)
+    access = connection.access_token
+
+    again = client.get(callback_path(location), follow=True)
+    assert again.redirect_chain[0] == (first["Location"], 302)
+    assert b"already done" in again.content and b"Nothing was saved" not in again.content
+    connection.refresh_from_db()
+    assert connection.access_token == access  # the code was not exchanged twice
+    assert shops_reached(access).status_code == 200
+
+
+def test_a_state_works_once_for_another_user_of_the_browser(client, cast, autosync, shop_owner):
     client.force_login(cast.stranger)
     start = client.post("/connect/autosync/")
     location = SandboxUser(shop_owner["username"], shop_owner["password"]).consent(
         start["Location"]
     )
     assert client.get(callback_path(location)).status_code == 302
+    client.force_login(cast.teammate)  # the same browser session, now someone else
     assert client.get(callback_path(location)).status_code == 403
 
 

@@ -81,7 +81,14 @@ def test_an_owner_invites_by_email_and_the_link_makes_a_member(client, cast, dja
         f"/accounts/signup/?next={link}",
         {"email": "dana@example.com", "password1": "x7-long-pass!", "password2": "x7-long-pass!"},
     )
-    assert signup["Location"] == link
+    assert signup["Location"] == "/accounts/signup/done/"
+    # The address is confirmed through the emailed link, which leads back to the invite.
+    confirm = re.search(r"http://127.0.0.1:8000(/accounts/verify/\S+)", mail.outbox[-1].body)
+    sign_in = client.post(confirm.group(1))
+    signed_in = client.post(
+        sign_in["Location"], {"username": "dana@example.com", "password": "x7-long-pass!"}
+    )
+    assert signed_in["Location"] == link
     accepted = client.post(link)
     assert accepted["Location"] == f"/shops/{cast.shop.pk}/"
     dana = django_user_model.objects.get(email="dana@example.com")

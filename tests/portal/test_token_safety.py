@@ -93,6 +93,9 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         "VAR_DIR": str(tmp_path),
         "AUTOSYNC_CLIENT_ID": "ci_deploy",
+        "AUTOSYNC_API_URL": "https://api.autosync.example/v1",
+        "AUTOSYNC_AUTHORIZE_URL": "https://autosync.example/oauth/authorize",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",  # only named: the checks do not connect
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
