@@ -176,6 +176,7 @@ def _render_detail(
         "members": shop.memberships.select_related("user").order_by("user__email"),
         "pending": shop.invites.filter(accepted_at__isnull=True),
         "form": form,
+        "team_only": bool(request.htmx),
     }
     template = "shops/detail.html#team" if request.htmx else "shops/detail.html"
     return render(request, template, context, status=status)
