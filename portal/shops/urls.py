@@ -1,6 +1,6 @@
 """URLs of shops, the AutoSync consent and invites."""
 
-from django.urls import path
+from django.urls import include, path
 
 from portal.shops import views
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("connect/autosync/", views.connect, name="connect"),
     path("connect/autosync/callback/", views.connect_callback, name="connect-callback"),
     path("invites/<str:token>/", views.invite, name="invite"),
+    # The designed error pages, previewed with DEBUG on (a 404 otherwise).
+    path("dev/errors/", include("portal.devpages")),
 ]

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.conf import settings
 from django.test import Client
 
 from portal.mirror.models import RunProgress, SyncRun

@@ -121,3 +121,28 @@ def test_the_sync_bars_and_the_records_table_list_resources_in_one_order(client,
     table = html[html.index("In the portal") :]
     rows = [table.index(f">{label}</th>") for label in ("Employees", "Customers", "Vehicles")]
     assert bars_at[0] < bars_at[1] and rows == sorted(rows)
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "words"),
+    [
+        ("404", 404, "This page does not exist"),
+        ("403_csrf", 403, "This form expired"),
+        ("500", 500, "Something went wrong"),
+        ("403", 403, ""),
+    ],
+)
+def test_with_debug_on_the_designed_error_pages_can_be_previewed(
+    client, settings, name, status, words
+):
+    settings.DEBUG = True
+    response = client.get(f"/dev/errors/{name}/")
+    assert response.status_code == status
+    assert words in response.content.decode()
+    assert "Django" not in response.content.decode()  # not the technical page
+
+
+def test_with_debug_off_there_is_no_error_preview(client, settings):
+    settings.DEBUG = False
+    assert client.get("/dev/errors/").status_code == 404
+    assert client.get("/dev/errors/500/").status_code == 404
