@@ -93,3 +93,25 @@ def test_screenshots_of_the_staff_pages(chromium, browsing, live_server, cast): 
                 js = "js" if javascript else "nojs"
                 page.screenshot(path=str(Path(SHOTS) / f"{slug}-{name}-{js}.png"), full_page=True)
             page.context.close()
+
+
+@pytest.mark.browser
+def test_the_invite_form_keeps_the_focus_and_shows_the_flash_once_after_htmx_swaps_it(
+    chromium,  # noqa: F811
+    browsing,
+    live_server,
+    cast,
+):
+    page = signed_in(chromium, live_server, cast.owner)
+    page.goto(f"{live_server.url}/shops/{cast.shop.pk}/")
+    field = page.get_by_label("Teammate's email")
+    field.fill("dana@example.com")
+    field.press("Enter")
+    page.get_by_text("Invite sent to dana@example.com").wait_for()
+    assert page.get_by_text("Invite sent to dana@example.com").count() == 1
+    assert page.evaluate("document.activeElement.id") == "id_email"
+    # Inviting again is refused with a message beside the field, and no second email.
+    page.get_by_label("Teammate's email").fill("dana@example.com")
+    page.get_by_label("Teammate's email").press("Enter")
+    page.get_by_text("already invited").wait_for()
+    assert page.evaluate("document.activeElement.id") == "id_email"
