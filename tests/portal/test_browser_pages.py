@@ -115,3 +115,22 @@ def test_the_invite_form_keeps_the_focus_and_shows_the_flash_once_after_htmx_swa
     page.get_by_label("Teammate's email").press("Enter")
     page.get_by_text("already invited").wait_for()
     assert page.evaluate("document.activeElement.id") == "id_email"
+
+
+@pytest.mark.browser
+def test_the_invite_forms_fields_line_up_with_an_error_showing(
+    chromium, browsing, live_server, cast
+):  # noqa: F811
+    page = signed_in(chromium, live_server, cast.owner)
+    page.goto(f"{live_server.url}/shops/{cast.shop.pk}/")
+    page.get_by_label("Teammate's email").fill("not an address")
+    page.get_by_role("button", name="Send invite").click()
+    page.locator(".errorlist").first.wait_for()
+    email = page.locator("label[for=id_email]").bounding_box()
+    role = page.locator("label[for=id_role]").bounding_box()
+    assert abs(email["y"] - role["y"]) < 2
+    error = page.locator(".errorlist").first.bounding_box()
+    field = page.locator("#id_email").bounding_box()
+    assert abs(error["x"] - field["x"]) < 2 and error["y"] > field["y"]  # under its field
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / "invite-error-desktop-js.png"), full_page=True)
