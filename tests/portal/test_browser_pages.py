@@ -8,7 +8,9 @@ from django.conf import settings
 from django.test import Client
 
 from portal.mirror.models import RunProgress, SyncRun
-from tests.portal.test_browser_connect import chromium  # noqa: F401  (the fixture)
+from tests.portal import test_browser_connect
+
+chromium = test_browser_connect.chromium  # the fixture that launches /usr/bin/chromium
 
 # Set SCREENSHOTS=dir to keep a picture of each page at desktop and phone widths.
 SHOTS = os.environ.get("SCREENSHOTS")
@@ -45,7 +47,7 @@ def browsing(monkeypatch, transactional_db):
 
 @pytest.mark.browser
 def test_the_shop_page_keeps_its_link_to_the_sync_once_the_panel_loads(
-    chromium,  # noqa: F811
+    chromium,
     browsing,
     live_server,
     cast,
@@ -63,7 +65,7 @@ def test_the_shop_page_keeps_its_link_to_the_sync_once_the_panel_loads(
 
 
 @pytest.mark.browser
-def test_the_records_table_fits_a_phone_screen(chromium, browsing, live_server, cast):  # noqa: F811
+def test_the_records_table_fits_a_phone_screen(chromium, browsing, live_server, cast):
     page = signed_in(chromium, live_server, cast.owner, width=390)
     page.goto(f"{live_server.url}/shops/{cast.shop.pk}/sync/")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -72,7 +74,7 @@ def test_the_records_table_fits_a_phone_screen(chromium, browsing, live_server, 
 
 @pytest.mark.browser
 @pytest.mark.skipif(not SHOTS, reason="only when SCREENSHOTS names a folder")
-def test_screenshots_of_the_staff_pages(chromium, browsing, live_server, cast):  # noqa: F811
+def test_screenshots_of_the_staff_pages(chromium, browsing, live_server, cast):
     SyncRun.objects.filter(shop=cast.shop).delete()
     run = SyncRun.objects.create(
         shop=cast.shop, mode=SyncRun.Mode.FULL, status=SyncRun.Status.RUNNING
@@ -97,7 +99,7 @@ def test_screenshots_of_the_staff_pages(chromium, browsing, live_server, cast): 
 
 @pytest.mark.browser
 def test_the_invite_form_keeps_the_focus_and_shows_the_flash_once_after_htmx_swaps_it(
-    chromium,  # noqa: F811
+    chromium,
     browsing,
     live_server,
     cast,
@@ -120,7 +122,7 @@ def test_the_invite_form_keeps_the_focus_and_shows_the_flash_once_after_htmx_swa
 @pytest.mark.browser
 def test_the_invite_forms_fields_line_up_with_an_error_showing(
     chromium, browsing, live_server, cast
-):  # noqa: F811
+):
     page = signed_in(chromium, live_server, cast.owner)
     page.goto(f"{live_server.url}/shops/{cast.shop.pk}/")
     page.get_by_label("Teammate's email").fill("not an address")
