@@ -136,3 +136,40 @@ def test_the_invite_forms_fields_line_up_with_an_error_showing(
     assert abs(error["x"] - field["x"]) < 2 and error["y"] > field["y"]  # under its field
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "invite-error-desktop-js.png"), full_page=True)
+
+
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page (WCAG 2 A and AA rules)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']})"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_staff_pages_pass_axe(chromium, browsing, live_server, cast, width):
+    SyncRun.objects.filter(shop=cast.shop).delete()
+    run = SyncRun.objects.create(
+        shop=cast.shop, mode=SyncRun.Mode.FULL, status=SyncRun.Status.RUNNING
+    )
+    RunProgress.objects.create(run=run, resource="customers", done=60, total=200)
+    page = signed_in(chromium, live_server, cast.owner, width=width)
+    found = {}
+    for path in (
+        "/shops/",
+        f"/shops/{cast.shop.pk}/",
+        f"/shops/{cast.shop.pk}/sync/",
+        f"/shops/{cast.shop.pk}/disconnect/",
+    ):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        if problems := axe_violations(page):
+            found[path] = problems
+    assert not found
