@@ -146,3 +146,13 @@ def test_with_debug_off_there_is_no_error_preview(client, settings):
     settings.DEBUG = False
     assert client.get("/dev/errors/").status_code == 404
     assert client.get("/dev/errors/500/").status_code == 404
+
+
+def test_the_flash_after_accepting_an_invite_shows_once(client, cast, django_user_model):
+    from portal.shops.invites import link_for
+    from portal.shops.models import Invite
+
+    invite = Invite.objects.create(shop=cast.shop, email="dana@example.com", role="staff")
+    client.force_login(django_user_model.objects.create_user("dana@example.com", "pw-long-1x"))
+    page = client.post(link_for(invite).split("testserver", 1)[-1], follow=True)
+    assert page.content.decode().count("You joined Main Street Garage") == 1
