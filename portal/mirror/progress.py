@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.shops.models import Shop
+from portal.shops.models import Connection, Shop
 
 from .models import RunProgress, SyncRun
 from .sync import DETAILS, FULL_ORDER, status_of
@@ -39,8 +39,10 @@ class Bar:
         return self.maximum if self.finished else self.done
 
 
-def context(shop: Shop) -> dict:
-    """The template context of `mirror/sync.html` (and of its `progress` partial)."""
+def context(shop: Shop, *, compact: bool = False) -> dict:
+    """The template context of `mirror/sync.html` (and of its `progress` partial).
+
+    `compact` is the shop page's panel: the bars without the records table."""
     runs = SyncRun.objects.filter(shop=shop)
     run = (
         runs.filter(status__in=(SyncRun.Status.PENDING, SyncRun.Status.RUNNING)).first()
@@ -62,11 +64,21 @@ def context(shop: Shop) -> dict:
                     bool(p and p.finished),
                 )
             )
-    books = status_of(shop)
-    return {
+    disconnected = shop.health == Connection.Status.DISCONNECTED
+    result = {
         "shop": shop,
         "run": run,
-        "running": bool(run and run.is_active),
+        "running": bool(run and run.is_active) and not disconnected,
+        "disconnected": disconnected,
         "bars": bars,
-        "books": [(LABELS[r], r, books[r]) for r in books],
+        "compact": compact,
     }
+    if not compact:
+        books = status_of(shop)
+        # The sync's own order (bars, table and anywhere else), not the table's.
+        order = [r for r in FULL_ORDER if r in books] + [r for r in books if r not in FULL_ORDER]
+        result["books"] = [(LABELS[r], r, books[r]) for r in order]
+        result["updated_at"] = max(
+            (b["last_success"] for b in books.values() if b["last_success"]), default=None
+        )
+    return result

@@ -106,6 +106,7 @@ def shop_sync(request: HttpRequest, shop_id: int) -> HttpResponse:
     membership = get_object_or_404(
         Membership.objects.select_related("shop__connection"), user=request.user, shop_id=shop_id
     )
-    context = progress.context(membership.shop)
+    # ?panel=1 is the shop page's panel: the bars only, polled while a sync runs.
+    context = progress.context(membership.shop, compact=request.GET.get("panel") == "1")
     template = "mirror/sync.html#progress" if request.htmx else "mirror/sync.html"
     return render(request, template, context)

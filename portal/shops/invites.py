@@ -45,7 +45,10 @@ def invite_for(token: str) -> Invite:
         raise InviteUnusable("This invite link is not valid. Was it copied whole?") from None
     invite = Invite.objects.select_related("shop").filter(pk=data.get("invite")).first()
     if invite is None:
-        raise InviteUnusable("This invite was withdrawn. Ask the shop's owner for a new one.")
+        raise InviteUnusable(
+            "This invite was withdrawn or has been used already. If you joined, sign in to see "
+            "your shops; otherwise ask the shop's owner for a new one."
+        )
     if invite.accepted_at is not None:
         raise InviteUnusable("This invite was already used. Sign in to see your shops.")
     return invite
@@ -75,4 +78,8 @@ def accept(invite: Invite, user) -> Membership:
                 )
         except IntegrityError:
             membership = Membership.objects.get(user=user, shop=invite.shop)
+        # Any other invite of this address to this shop is now pointless: clear it.
+        Invite.objects.filter(
+            shop=invite.shop, email__iexact=invite.email, accepted_at__isnull=True
+        ).delete()
     return membership

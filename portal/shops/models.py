@@ -155,6 +155,16 @@ class Membership(models.Model):
     def is_owner(self) -> bool:
         return self.role == Role.OWNER
 
+    @property
+    def can_invite(self) -> bool:
+        """Owners and managers build the team; only owners change roles or the connection."""
+        return self.role in (Role.OWNER, Role.MANAGER)
+
+    def invitable_roles(self) -> list[tuple[str, str]]:
+        if self.is_owner:
+            return list(Role.choices)
+        return [(Role.STAFF.value, Role.STAFF.label)] if self.can_invite else []
+
 
 class Invite(models.Model):
     """An owner asked someone to join a shop's team; the emailed link is signed and expires."""
@@ -177,6 +187,14 @@ class Invite(models.Model):
 
     class Meta:
         ordering = ("-created_at",)
+        constraints = [
+            # Inviting again resends the pending invite; it never makes a second one.
+            models.UniqueConstraint(
+                fields=["shop", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="one_pending_invite",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Invite of {self.email} to {self.shop}"

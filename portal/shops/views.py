@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from portal.shops import consent, invites, services
 from portal.shops.forms import InviteForm
-from portal.shops.models import Connection, Membership, Role, Shop
+from portal.shops.models import Connection, Invite, Membership, Role, Shop
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,26 @@ def _repeated_callback(request: HttpRequest, state: str) -> HttpResponse | None:
 @vary_on_headers("HX-Request")
 def shop_detail(request: HttpRequest, shop_id: int) -> HttpResponse:
     membership = _membership(request, shop_id)
-    return _render_detail(request, membership, InviteForm(shop=membership.shop))
+    return _render_detail(request, membership, _invite_form(membership))
+
+
+def _invite_form(membership: Membership, data=None) -> InviteForm:
+    return InviteForm(data, shop=membership.shop, roles=membership.invitable_roles())
+
+
+def _inviter(request: HttpRequest, shop_id: int) -> Membership:
+    membership = _membership(request, shop_id)
+    if not membership.can_invite:
+        raise PermissionDenied("Only owners and managers invite teammates.")
+    return membership
+
+
+def _team_changed(request: HttpRequest, membership: Membership, message: str) -> HttpResponse:
+    """After a change to the team: the team part for htmx, the shop page otherwise."""
+    messages.success(request, message)
+    if request.htmx:
+        return _render_detail(request, membership, _invite_form(membership))
+    return redirect(reverse("shops:detail", args=[membership.shop_id]) + "#team")
 
 
 def _render_detail(
@@ -176,6 +195,8 @@ def _render_detail(
         "members": shop.memberships.select_related("user").order_by("user__email"),
         "pending": shop.invites.filter(accepted_at__isnull=True),
         "form": form,
+        "roles": Role.choices,
+        "team_only": bool(request.htmx),
     }
     template = "shops/detail.html#team" if request.htmx else "shops/detail.html"
     return render(request, template, context, status=status)
@@ -185,19 +206,82 @@ def _render_detail(
 @require_POST
 @vary_on_headers("HX-Request")
 def shop_invite(request: HttpRequest, shop_id: int) -> HttpResponse:
-    membership = _owner(request, shop_id)
-    form = InviteForm(request.POST, shop=membership.shop)
+    membership = _inviter(request, shop_id)
+    form = _invite_form(membership, request.POST)
     if not form.is_valid():
         return _render_detail(request, membership, form, status=422)
     invite = form.save(commit=False)
     invite.shop = membership.shop
     invite.invited_by = request.user
-    invite.save()
+    try:
+        invite.save()
+    except IntegrityError:  # the same address invited twice at once: one email is enough
+        return _team_changed(request, membership, f"{invite.email} is already invited.")
     invites.send(invite)
-    messages.success(request, f"Invite sent to {invite.email}.")
-    if request.htmx:
-        return _render_detail(request, membership, InviteForm(shop=membership.shop))
-    return redirect("shops:detail", shop_id=shop_id)
+    return _team_changed(request, membership, f"Invite sent to {invite.email}.")
+
+
+def _pending_invite(membership: Membership, invite_id: int) -> Invite:
+    invite = get_object_or_404(Invite, pk=invite_id, shop=membership.shop, accepted_at__isnull=True)
+    if not membership.is_owner and invite.role != Role.STAFF:
+        raise PermissionDenied("Only owners manage invites of owners and managers.")
+    return invite
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def invite_resend(request: HttpRequest, shop_id: int, invite_id: int) -> HttpResponse:
+    membership = _inviter(request, shop_id)
+    invite = _pending_invite(membership, invite_id)
+    invites.send(invite)
+    return _team_changed(request, membership, f"Invite sent to {invite.email} again.")
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def invite_cancel(request: HttpRequest, shop_id: int, invite_id: int) -> HttpResponse:
+    membership = _inviter(request, shop_id)
+    invite = _pending_invite(membership, invite_id)
+    invite.delete()  # its link now says it was withdrawn
+    return _team_changed(request, membership, f"Invite of {invite.email} cancelled.")
+
+
+def _teammate(membership: Membership, member_id: int) -> Membership:
+    """Another member of the owner's shop; the shop always keeps at least one owner."""
+    other = get_object_or_404(
+        Membership.objects.select_related("user"), pk=member_id, shop=membership.shop
+    )
+    if other.pk == membership.pk:
+        raise PermissionDenied("Ask another owner to change your own place in the team.")
+    return other
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def member_role(request: HttpRequest, shop_id: int, member_id: int) -> HttpResponse:
+    membership = _owner(request, shop_id)
+    other = _teammate(membership, member_id)
+    role = request.POST.get("role", "")
+    if role not in Role.values:
+        return HttpResponse("Choose owner, manager or staff.", status=400)
+    other.role = role
+    other.save(update_fields=["role"])
+    name = other.user.get_full_name() or other.user.email
+    return _team_changed(request, membership, f"{name} is now {Role(role).label.lower()}.")
+
+
+@login_required
+@require_POST
+@vary_on_headers("HX-Request")
+def member_remove(request: HttpRequest, shop_id: int, member_id: int) -> HttpResponse:
+    membership = _owner(request, shop_id)
+    other = _teammate(membership, member_id)
+    other.delete()
+    name = other.user.get_full_name() or other.user.email
+    return _team_changed(request, membership, f"{name} was removed from the team.")
 
 
 @login_required

@@ -46,3 +46,22 @@ def test_the_shop_page_costs_the_same_queries_for_a_small_team_and_a_big_one(
     small = queries_for(client, url)
     add_teammates(cast.shop, django_user_model, 12)
     assert queries_for(client, url) == small
+
+
+@pytest.mark.django_db
+def test_the_sync_page_costs_the_same_queries_for_one_record_and_many(client, cast):
+    from django.utils import timezone
+
+    from portal.mirror.models import Customer
+
+    client.force_login(cast.owner)
+    url = f"/shops/{cast.shop.pk}/sync/"
+    Customer.objects.create(
+        shop=cast.shop, remote_id=1, observed_at=timezone.now(), confirmed_at=timezone.now()
+    )
+    one = queries_for(client, url)
+    for n in range(2, 14):
+        Customer.objects.create(
+            shop=cast.shop, remote_id=n, observed_at=timezone.now(), confirmed_at=timezone.now()
+        )
+    assert queries_for(client, url) == one

@@ -147,3 +147,105 @@ def test_the_invite_form_answers_htmx_with_the_team_section_only(client, cast):
     body = response.content.decode()
     assert body.lstrip().startswith('<section class="card" id="team"')
     assert "erin@example.com" in body and "<html" not in body
+
+
+def invite_as(client, shop, email="dana@example.com", role="staff", **headers):
+    return client.post(f"/shops/{shop.pk}/invite/", {"email": email, "role": role}, **headers)
+
+
+def test_inviting_the_same_address_again_sends_no_second_email(client, cast):
+    client.force_login(cast.owner)
+    invite_as(client, cast.shop)
+    again = invite_as(client, cast.shop, email="DANA@example.com")
+    assert again.status_code == 422
+    assert "already invited" in again.content.decode()
+    assert Invite.objects.filter(shop=cast.shop).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_resend_sends_the_pending_invite_again_and_cancel_withdraws_its_link(client, cast):
+    client.force_login(cast.owner)
+    invite_as(client, cast.shop)
+    invite = Invite.objects.get()
+    client.post(f"/shops/{cast.shop.pk}/invites/{invite.pk}/resend/")
+    assert len(mail.outbox) == 2 and Invite.objects.count() == 1
+    client.post(f"/shops/{cast.shop.pk}/invites/{invite.pk}/cancel/")
+    assert not Invite.objects.exists()
+    page = client.get(link_for(invite).split("testserver", 1)[-1])
+    assert page.status_code == 410 and "Accept and join" not in page.content.decode()
+
+
+def test_joining_clears_the_leftover_invites_and_the_old_link_says_it_was_used(
+    client, cast, django_user_model
+):
+    first = Invite.objects.create(shop=cast.shop, email="dana@example.com", role="staff")
+    first.accepted_at = first.created_at  # an older, used invite of the same address
+    first.save()
+    pending = Invite.objects.create(shop=cast.shop, email="dana@example.com", role="staff")
+    dana = django_user_model.objects.create_user("dana@example.com", "pw-long-enough-1")
+    invites.accept(pending, dana)
+    assert not Invite.objects.filter(accepted_at__isnull=True).exists()
+    client.force_login(dana)
+    old = client.get(link_for(first).split("testserver", 1)[-1]).content.decode()
+    assert "already used" in old and "Accept and join" not in old
+
+
+def test_an_owner_changes_a_role_and_removes_a_teammate(client, cast):
+    client.force_login(cast.owner)
+    bob = Membership.objects.get(user=cast.teammate)
+    client.post(f"/shops/{cast.shop.pk}/members/{bob.pk}/role/", {"role": "manager"})
+    bob.refresh_from_db()
+    assert bob.role == Role.MANAGER
+    client.post(f"/shops/{cast.shop.pk}/members/{bob.pk}/remove/")
+    assert not Membership.objects.filter(pk=bob.pk).exists()
+
+
+def test_an_owner_cannot_demote_or_remove_themselves(client, cast):
+    client.force_login(cast.owner)
+    me = Membership.objects.get(user=cast.owner, shop=cast.shop)
+    assert (
+        client.post(f"/shops/{cast.shop.pk}/members/{me.pk}/role/", {"role": "staff"}).status_code
+        == 403
+    )
+    assert client.post(f"/shops/{cast.shop.pk}/members/{me.pk}/remove/").status_code == 403
+    me.refresh_from_db()
+    assert me.role == Role.OWNER
+
+
+def test_a_manager_invites_staff_only_and_cannot_change_the_team(client, cast):
+    Membership.objects.filter(user=cast.teammate).update(role=Role.MANAGER)
+    owner = Membership.objects.get(user=cast.owner, shop=cast.shop)
+    client.force_login(cast.teammate)
+    assert invite_as(client, cast.shop, role="owner").status_code == 422
+    assert invite_as(client, cast.shop, role="staff").status_code == 302
+    assert client.post(f"/shops/{cast.shop.pk}/members/{owner.pk}/remove/").status_code == 403
+    role = client.post(f"/shops/{cast.shop.pk}/members/{owner.pk}/role/", {"role": "staff"})
+    assert role.status_code == 403
+    assert client.get(f"/shops/{cast.shop.pk}/disconnect/").status_code == 403
+
+
+def test_staff_cannot_invite_or_manage_invites(client, cast):
+    invite = Invite.objects.create(shop=cast.shop, email="dana@example.com", role="staff")
+    client.force_login(cast.teammate)
+    assert invite_as(client, cast.shop, email="eve@example.com").status_code == 403
+    assert client.post(f"/shops/{cast.shop.pk}/invites/{invite.pk}/cancel/").status_code == 403
+    assert Invite.objects.count() == 1
+
+
+def test_the_team_list_says_what_each_role_may_do(client, cast):
+    client.force_login(cast.teammate)
+    page = client.get(f"/shops/{cast.shop.pk}/").content.decode()
+    assert "invites staff" in page and "connects and disconnects AutoSync" in page
+
+
+def test_a_stranger_cannot_touch_another_shops_invites_or_members(client, cast):
+    invite = Invite.objects.create(shop=cast.shop, email="dana@example.com", role="staff")
+    bob = Membership.objects.get(user=cast.teammate)
+    client.force_login(cast.stranger)
+    for url in (
+        f"/shops/{cast.shop.pk}/invites/{invite.pk}/resend/",
+        f"/shops/{cast.shop.pk}/invites/{invite.pk}/cancel/",
+        f"/shops/{cast.shop.pk}/members/{bob.pk}/remove/",
+    ):
+        assert client.post(url).status_code == 404, url
+    assert Invite.objects.count() == 1 and Membership.objects.filter(pk=bob.pk).exists()

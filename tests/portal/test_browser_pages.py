@@ -1,0 +1,175 @@
+"""The staff pages in real Chromium, with JavaScript on: what htmx swaps in keeps the page whole."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from portal.mirror.models import RunProgress, SyncRun
+from tests.portal import test_browser_connect
+
+chromium = test_browser_connect.chromium  # the fixture that launches /usr/bin/chromium
+
+# Set SCREENSHOTS=dir to keep a picture of each page at desktop and phone widths.
+SHOTS = os.environ.get("SCREENSHOTS")
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+
+def signed_in(browser, live_server, user, *, width=1280, javascript=True):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, java_script_enabled=javascript
+    )
+    host = live_server.url.split("//")[1].split(":")[0]
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+@pytest.fixture
+def browsing(monkeypatch, transactional_db):
+    # Django's async-unsafe guard trips on Playwright's event loop in this thread.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.mark.browser
+def test_the_shop_page_keeps_its_link_to_the_sync_once_the_panel_loads(
+    chromium,
+    browsing,
+    live_server,
+    cast,
+):
+    SyncRun.objects.filter(shop=cast.shop).delete()
+    run = SyncRun.objects.create(shop=cast.shop, mode=SyncRun.Mode.FULL, status=SyncRun.Status.DONE)
+    RunProgress.objects.create(run=run, resource="customers", done=3, total=3, finished=True)
+    page = signed_in(chromium, live_server, cast.owner)
+    page.goto(f"{live_server.url}/shops/{cast.shop.pk}/")
+    page.locator("#sync-progress").wait_for()  # htmx swapped the panel in
+    link = page.get_by_role("link", name="See the sync and every record type")
+    assert link.is_visible()
+    link.click()
+    page.wait_for_url(f"{live_server.url}/shops/{cast.shop.pk}/sync/")
+
+
+@pytest.mark.browser
+def test_the_records_table_fits_a_phone_screen(chromium, browsing, live_server, cast):
+    page = signed_in(chromium, live_server, cast.owner, width=390)
+    page.goto(f"{live_server.url}/shops/{cast.shop.pk}/sync/")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not SHOTS, reason="only when SCREENSHOTS names a folder")
+def test_screenshots_of_the_staff_pages(chromium, browsing, live_server, cast):
+    SyncRun.objects.filter(shop=cast.shop).delete()
+    run = SyncRun.objects.create(
+        shop=cast.shop, mode=SyncRun.Mode.FULL, status=SyncRun.Status.RUNNING
+    )
+    RunProgress.objects.create(run=run, resource="employees", done=4, total=4, finished=True)
+    RunProgress.objects.create(run=run, resource="customers", done=60, total=200)
+    for name, width in WIDTHS.items():
+        for javascript in (True, False):
+            page = signed_in(chromium, live_server, cast.owner, width=width, javascript=javascript)
+            for slug, path in [
+                ("list", "/shops/"),
+                ("shop", f"/shops/{cast.shop.pk}/"),
+                ("sync", f"/shops/{cast.shop.pk}/sync/"),
+                ("disconnect", f"/shops/{cast.shop.pk}/disconnect/"),
+            ]:
+                page.goto(live_server.url + path)
+                page.wait_for_timeout(500)
+                js = "js" if javascript else "nojs"
+                page.screenshot(path=str(Path(SHOTS) / f"{slug}-{name}-{js}.png"), full_page=True)
+            page.context.close()
+
+
+@pytest.mark.browser
+def test_the_invite_form_keeps_the_focus_and_shows_the_flash_once_after_htmx_swaps_it(
+    chromium,
+    browsing,
+    live_server,
+    cast,
+):
+    page = signed_in(chromium, live_server, cast.owner)
+    page.goto(f"{live_server.url}/shops/{cast.shop.pk}/")
+    field = page.get_by_label("Teammate's email")
+    field.fill("dana@example.com")
+    field.press("Enter")
+    page.get_by_text("Invite sent to dana@example.com").wait_for()
+    assert page.get_by_text("Invite sent to dana@example.com").count() == 1
+    assert page.evaluate("document.activeElement.id") == "id_email"
+    # Inviting again is refused with a message beside the field, and no second email.
+    page.get_by_label("Teammate's email").fill("dana@example.com")
+    page.get_by_label("Teammate's email").press("Enter")
+    page.get_by_text("already invited").wait_for()
+    assert page.evaluate("document.activeElement.id") == "id_email"
+
+
+@pytest.mark.browser
+def test_the_invite_forms_fields_line_up_with_an_error_showing(
+    chromium, browsing, live_server, cast
+):
+    page = signed_in(chromium, live_server, cast.owner)
+    page.goto(f"{live_server.url}/shops/{cast.shop.pk}/")
+    page.get_by_label("Teammate's email").fill("not an address")
+    page.get_by_role("button", name="Send invite").click()
+    page.locator(".errorlist").first.wait_for()
+    email = page.locator("label[for=id_email]").bounding_box()
+    role = page.locator("label[for=id_role]").bounding_box()
+    assert abs(email["y"] - role["y"]) < 2
+    error = page.locator(".errorlist").first.bounding_box()
+    field = page.locator("#id_email").bounding_box()
+    assert abs(error["x"] - field["x"]) < 2 and error["y"] > field["y"]  # under its field
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / "invite-error-desktop-js.png"), full_page=True)
+
+
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page (WCAG 2 A and AA rules)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']})"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_staff_pages_pass_axe(chromium, browsing, live_server, cast, width):
+    SyncRun.objects.filter(shop=cast.shop).delete()
+    run = SyncRun.objects.create(
+        shop=cast.shop, mode=SyncRun.Mode.FULL, status=SyncRun.Status.RUNNING
+    )
+    RunProgress.objects.create(run=run, resource="customers", done=60, total=200)
+    page = signed_in(chromium, live_server, cast.owner, width=width)
+    found = {}
+    for path in (
+        "/shops/",
+        f"/shops/{cast.shop.pk}/",
+        f"/shops/{cast.shop.pk}/sync/",
+        f"/shops/{cast.shop.pk}/disconnect/",
+    ):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        if problems := axe_violations(page):
+            found[path] = problems
+    assert not found
