@@ -72,6 +72,8 @@ def context(shop: Shop, *, compact: bool = False) -> dict:
         "disconnected": disconnected,
         "bars": bars,
         "compact": compact,
+        # Why a running sync waits, in plain words ("" when it does not).
+        "waiting": run.pause if run is not None and not disconnected else "",
     }
     if not compact:
         books = status_of(shop)

@@ -153,6 +153,24 @@ def test_the_flash_after_accepting_an_invite_shows_once(client, cast, django_use
     from portal.shops.models import Invite
 
     invite = Invite.objects.create(shop=cast.shop, email="dana@example.com", role="staff")
-    client.force_login(django_user_model.objects.create_user("dana@example.com", "pw-long-1x"))
+    dana = django_user_model.objects.create_user("dana@example.com", "pw-long-1x")
+    dana.mark_email_verified()
+    client.force_login(dana)
     page = client.post(link_for(invite).split("testserver", 1)[-1], follow=True)
     assert page.content.decode().count("You joined Main Street Garage") == 1
+
+
+def test_a_sync_waiting_for_the_request_limit_says_so_in_plain_words(client, cast):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    run = running_run(cast.shop)
+    run.status = SyncRun.Status.PENDING
+    run.wait_reason = SyncRun.WaitReason.BUDGET
+    run.not_before = timezone.now() + timedelta(seconds=40)
+    run.save()
+    client.force_login(cast.owner)
+    for url in (f"/shops/{cast.shop.pk}/sync/", f"/shops/{cast.shop.pk}/sync/?panel=1"):
+        html = client.get(url, headers={"HX-Request": "true"}).content.decode()
+        assert "Waiting for AutoSync&#x27;s request limit, about 4" in html, url

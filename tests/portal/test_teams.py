@@ -183,6 +183,7 @@ def test_joining_clears_the_leftover_invites_and_the_old_link_says_it_was_used(
     first.save()
     pending = Invite.objects.create(shop=cast.shop, email="dana@example.com", role="staff")
     dana = django_user_model.objects.create_user("dana@example.com", "pw-long-enough-1")
+    dana.mark_email_verified()
     invites.accept(pending, dana)
     assert not Invite.objects.filter(accepted_at__isnull=True).exists()
     client.force_login(dana)
