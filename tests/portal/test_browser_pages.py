@@ -73,8 +73,12 @@ def test_the_records_table_fits_a_phone_screen(chromium, browsing, live_server, 
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not SHOTS, reason="only when SCREENSHOTS names a folder")
-def test_screenshots_of_the_staff_pages(chromium, browsing, live_server, cast):
+def test_every_staff_page_renders_at_each_width_with_and_without_javascript(
+    chromium, browsing, live_server, cast, tmp_path
+):
+    """Screenshots go to SCREENSHOTS when it names a folder (to look at them), else to a
+    temporary one."""
+    folder = Path(SHOTS) if SHOTS else tmp_path
     SyncRun.objects.filter(shop=cast.shop).delete()
     run = SyncRun.objects.create(
         shop=cast.shop, mode=SyncRun.Mode.FULL, status=SyncRun.Status.RUNNING
@@ -90,10 +94,11 @@ def test_screenshots_of_the_staff_pages(chromium, browsing, live_server, cast):
                 ("sync", f"/shops/{cast.shop.pk}/sync/"),
                 ("disconnect", f"/shops/{cast.shop.pk}/disconnect/"),
             ]:
-                page.goto(live_server.url + path)
+                response = page.goto(live_server.url + path)
+                assert response is not None and response.ok, (path, width, javascript)
                 page.wait_for_timeout(500)
                 js = "js" if javascript else "nojs"
-                page.screenshot(path=str(Path(SHOTS) / f"{slug}-{name}-{js}.png"), full_page=True)
+                page.screenshot(path=str(folder / f"{slug}-{name}-{js}.png"), full_page=True)
             page.context.close()
 
 
