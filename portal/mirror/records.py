@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +13,8 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+
+from portal.autosync.text import clean
 
 from . import models as m
 from .upsert import upsert
@@ -33,9 +34,6 @@ LATEST = datetime(2999, 12, 31, tzinfo=UTC)
 #: Deeper JSON than this is not a record AutoSync sends (its deepest is a detail's line items).
 MAX_DEPTH = 12
 #: Control characters (C0, DEL, C1) and lone surrogates (which no database encodes).
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-LINE_BREAKS = re.compile("[\t\n\r]+")
 
 
 class Unmappable(ValueError):
@@ -64,15 +62,6 @@ class Skip:
 class Applied:
     written: int = 0
     skipped: list[Skip] = dataclasses.field(default_factory=list)
-
-
-def clean(value: str, *, multiline: bool = False) -> str:
-    """A string from AutoSync without control characters: in a single-line field, line breaks
-    and tabs become one space and the ends are trimmed (a newline in a shop's name once broke
-    the invite emails)."""
-    if multiline:
-        return CONTROL_IN_TEXT.sub("", value)
-    return CONTROL.sub("", LINE_BREAKS.sub(" ", value)).strip()
 
 
 def payload(value: Any, path: str = "", depth: int = 0) -> Any:

@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from portal import crypto
 from portal.autosync.oauth import TokenResponse
+from portal.autosync.text import clean
 from portal.shops import remote
 from portal.shops.models import Connection, Membership, Role, Shop
 from portal.shops.signals import connection_needs_reconnecting, shop_disconnected
@@ -70,9 +71,9 @@ def connect(user, tokens: TokenResponse, remote_shops: list[dict]) -> ConnectOut
         shops = []
         for data in remote_shops:
             shop = existing.get(int(data["id"])) or Shop(remote_id=int(data["id"]))
-            shop.name = str(data.get("name") or f"Shop {data['id']}")[:255]
-            shop.slug = str(data.get("slug") or "")[:255]
-            shop.remote_status = str(data.get("status") or "")[:32]
+            shop.name = clean(str(data.get("name") or ""))[:255] or f"Shop {data['id']}"
+            shop.slug = clean(str(data.get("slug") or ""))[:255]
+            shop.remote_status = clean(str(data.get("status") or ""))[:32]
             shop.connection = connection
             shop.granted = True
             shop.save()

@@ -209,3 +209,25 @@ def test_a_portal_without_registration_explains_what_to_do(client, cast, setting
     response = client.post("/connect/autosync/")
     assert response.status_code == 503
     assert b"register_with_sandbox" in response.content
+
+
+def test_a_shop_name_with_a_line_break_is_stored_on_one_line_and_invites_still_send(
+    cast, mailoutbox
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.autosync.oauth import TokenResponse
+    from portal.shops import invites, services
+    from portal.shops.models import Invite
+
+    tokens = TokenResponse("at-x", "rt-x", timezone.now() + timedelta(hours=1), "shops:read")
+    remote = [{"id": 777, "name": "Evil\r\nBcc: victim@example.com\x00", "slug": "e\nvil"}]
+    outcome = services.connect(cast.owner, tokens, remote)
+    shop = outcome.shops[0]
+    assert shop.name == "Evil Bcc: victim@example.com" and shop.slug == "e vil"
+    invites.send(Invite.objects.create(shop=shop, email="dana@example.com"))
+    assert mailoutbox[-1].subject.endswith(
+        "Evil Bcc: victim@example.com on the AutoSync customer portal"
+    )
