@@ -97,6 +97,7 @@ class Soak:
             "SANDBOX_PORT": str(self.sandbox_port),
             "PORTAL_PORT": str(self.portal_port),
             "SANDBOX_SIMULATOR_SPEED": str(speed),
+            "DEBUG": "1",  # the development defaults `make run` gives its processes
         }
         for name in ("DATABASE_URL", "SANDBOX_DATABASE_URL", "CELERY_BROKER_URL"):
             self.env.pop(name, None)  # embedded defaults, as `make run` on a new machine
