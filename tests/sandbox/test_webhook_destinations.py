@@ -203,7 +203,7 @@ def test_the_sender_connects_to_the_address_it_checked(account, resolver, settin
     # The name resolves to a public address when checked, then (rebinding) to the receiver.
     settings.SANDBOX_WEBHOOK_TIMEOUT = 1
     asked = resolver("hooks.rebind.test", "8.8.8.8", "127.0.0.1")
-    port = receiver.server.server_address[1]
+    port = receiver.port
     delivery = send_one(account, f"http://hooks.rebind.test:{port}/hooks")
     assert receiver.received == []
     assert asked == ["hooks.rebind.test"]  # resolved once, for the check and the connection
@@ -218,7 +218,7 @@ def test_a_pinned_request_keeps_the_host_name_in_its_host_header(
 ):
     settings.SANDBOX_ALLOW_PRIVATE_WEBHOOKS = True
     resolver("hooks.pinned.test", "127.0.0.1", "127.0.0.2")
-    port = receiver.server.server_address[1]
+    port = receiver.port
     delivery = send_one(account, f"http://hooks.pinned.test:{port}/hooks?shop=1")
     assert delivery.state == Delivery.State.DELIVERED
     [hook] = receiver.received
@@ -254,6 +254,17 @@ def self_signed(name: str, directory) -> tuple[str, str]:
     return str(cert_path), str(key_path)
 
 
+def tls_receiver(cert: str, key: str, names: list | None = None) -> Receiver:
+    """A started receiver that speaks TLS with `cert`; `names` collects the SNI it is sent."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    if names is not None:
+        context.sni_callback = lambda sock, name, ctx: names.append(name)
+    receiver = Receiver()
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    return receiver.start()
+
+
 def test_a_pinned_https_request_sends_the_host_name_in_sni_and_checks_its_certificate(
     account, resolver, settings, tmp_path
 ):
@@ -261,15 +272,10 @@ def test_a_pinned_https_request_sends_the_host_name_in_sni_and_checks_its_certif
     cert, key = self_signed("hooks.tls.test", tmp_path)
     settings.SANDBOX_WEBHOOK_CA_BUNDLE = cert
     resolver("hooks.tls.test", "127.0.0.1")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
     names: list[str | None] = []
-    context.sni_callback = lambda sock, name, ctx: names.append(name)
-    receiver = Receiver()
-    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
-    receiver.start()
+    receiver = tls_receiver(cert, key, names)
     try:
-        port = receiver.server.server_address[1]
+        port = receiver.port
         delivery = send_one(account, f"https://hooks.tls.test:{port}/hooks")
     finally:
         receiver.stop()
@@ -283,13 +289,9 @@ def test_a_certificate_for_another_name_is_refused(account, resolver, settings, 
     cert, key = self_signed("someone.else.test", tmp_path)
     settings.SANDBOX_WEBHOOK_CA_BUNDLE = cert
     resolver("hooks.tls.test", "127.0.0.1")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    receiver = Receiver()
-    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
-    receiver.start()
+    receiver = tls_receiver(cert, key)
     try:
-        port = receiver.server.server_address[1]
+        port = receiver.port
         delivery = send_one(account, f"https://hooks.tls.test:{port}/hooks")
     finally:
         receiver.stop()

@@ -10,7 +10,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.local_http import LocalServer
 
 CONTRACT_EVENTS = {
     "workorder.created",
@@ -58,7 +60,7 @@ class Received:
         return hmac.compare_digest(expected, self.headers.get("X-AutoSync-Signature", ""))
 
 
-class Receiver:
+class Receiver(LocalServer):
     """`statuses` are answered in turn (the last one repeats); `delay` slows every answer."""
 
     def __init__(self, statuses: tuple[int, ...] = (200,), delay: float = 0.0):
@@ -88,21 +90,11 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/autosync"
-
-    def start(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"http://127.0.0.1:{self.port}/hooks/autosync"
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         """Wait until at least `count` requests arrived; all of them."""

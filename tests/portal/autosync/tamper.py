@@ -5,19 +5,20 @@ hostile upstream the portal must survive (malformed records, long pages, huge or
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import requests
+
+from tests.support.local_http import LocalServer
 
 #: `tamper(method, path, body)`: the body to answer instead (a dict, or raw bytes), or None to
 #: pass the sandbox's answer through. `path` has no query string.
 Tamper = Callable[[str, str, Any], Any]
 
 
-class TamperingProxy:
+class TamperingProxy(LocalServer):
     def __init__(self, upstream: str, tamper: Tamper | None = None) -> None:
         self.upstream = upstream.rstrip("/")
         self.tamper: Tamper | None = tamper
@@ -37,25 +38,15 @@ class TamperingProxy:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def api_url(self) -> str:
         return f"{self.url}/v1"
-
-    def start(self) -> TamperingProxy:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def _forward(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
