@@ -9,7 +9,6 @@ import logging
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
@@ -80,8 +79,8 @@ def autosync_webhook(request: HttpRequest) -> HttpResponse:
     delivery = (request.headers.get("X-AutoSync-Delivery") or "").strip()
     # Without a delivery id the body itself is the key: a resend is byte-identical.
     key = delivery if 0 < len(delivery) <= 100 else "sha256:" + digest
-    if WebhookEvent.objects.filter(Q(key=key) | Q(digest=digest)).exists():
-        return JsonResponse({"received": True, "duplicate": True})
+    # Both `key` and `digest` are unique: a repeat of either is refused by the database, in
+    # one statement, whoever recorded it first.
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
@@ -93,7 +92,7 @@ def autosync_webhook(request: HttpRequest) -> HttpResponse:
                 body=body,
             )
             process_event.delay(event.pk)  # queued when this transaction commits
-    except IntegrityError:  # the same delivery, recorded by a concurrent request
+    except IntegrityError:  # the same delivery or the same body, recorded already
         return JsonResponse({"received": True, "duplicate": True})
     return JsonResponse({"received": True, "duplicate": False})
 
