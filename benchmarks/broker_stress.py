@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.portal.broker_stress import OURS, STOCK, run  # noqa: E402
+from tests.support.broker_stress import OURS, STOCK, run  # noqa: E402
 
 COLUMNS = ("sent", "received", "lost", "duplicated", "corrupt", "consumer_errors", "seconds")
 

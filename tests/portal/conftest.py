@@ -3,32 +3,21 @@ portal is registered with, and a stand-in for the shop owner's browser at the sa
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
-from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
-import requests
 from django.utils import timezone
 
-from portal.autosync.oauth import TokenResponse
-from portal.shops.models import Connection, Membership, Role, Shop
-
-PASSWORD = "correct horse battery staple"
-
-
-def portal_database_url() -> str:
-    """The test database as a URL, for the portal processes a test starts (workers, callers)."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgresql://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+from portal.shops.models import Membership, Role, Shop
+from tests.support.browser import chromium  # noqa: F401  (the fixture, for every portal test)
+from tests.support.portal import (
+    PASSWORD,
+    TEST_BASE_URL,
+    Cast,
+    SandboxUser,
+    callback_path,
+    connection_with,
+    point_at,
+    register_client,
+)
 
 
 @pytest.fixture(scope="session")
@@ -61,26 +50,6 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@dataclass
-class Cast:
-    """Who is who in most tests: one shop, its owner and a teammate, and a stranger."""
-
-    owner: object
-    teammate: object
-    stranger: object
-    shop: Shop
-    connection: Connection
-
-
-def connection_with(access: str = "at-cast", refresh: str = "rt-cast", **fields) -> Connection:
-    connection = Connection(**fields)
-    connection.store_tokens(
-        TokenResponse(access, refresh, timezone.now() + timedelta(hours=1), "shops:read")
-    )
-    connection.save()
-    return connection
-
-
 @pytest.fixture
 def cast(db, django_user_model) -> Cast:
     users = {
@@ -100,29 +69,11 @@ def cast(db, django_user_model) -> Cast:
 
 # --- A live sandbox the portal is registered with --------------------------------------------
 
-TEST_BASE_URL = "http://testserver"
-
-
-def register_client(sandbox_db, *redirect_uris: str) -> dict:
-    args = ["create_oauth_client", "--name", "AutoSync customer portal", "--json"]
-    for uri in redirect_uris:
-        args += ["--redirect-uri", uri]
-    return json.loads(sandbox_db.command(*args))
-
 
 @pytest.fixture(scope="session")
 def portal_client(sandbox_db) -> dict:
     """The portal's registration at the session's sandbox (redirects to the test client)."""
     return register_client(sandbox_db, f"{TEST_BASE_URL}/connect/autosync/callback/")
-
-
-def point_at(settings, sandbox, client: dict, base_url: str = TEST_BASE_URL) -> None:
-    settings.PORTAL_BASE_URL = base_url
-    settings.AUTOSYNC_API_URL = sandbox.api_url
-    settings.AUTOSYNC_AUTHORIZE_URL = f"{sandbox.url}/oauth/authorize"
-    settings.AUTOSYNC_CLIENT_ID = client["client_id"]
-    settings.AUTOSYNC_CLIENT_SECRET = client["client_secret"]
-    settings.AUTOSYNC_WEBHOOK_SECRET = client["webhook_secret"]
 
 
 @pytest.fixture
@@ -143,53 +94,6 @@ def shop_owner(sandbox_db) -> dict:
 def other_owner(sandbox_db, shop_owner) -> dict:
     account = next(a for a in sandbox_db.seed["accounts"] if a["name"] != shop_owner["account"])
     return {**account["users"][0], "shops": account["shops"], "account": account["name"]}
-
-
-class SandboxUser:
-    """The shop owner's browser at AutoSync: signs in and answers the consent page."""
-
-    def __init__(self, username: str, password: str):
-        self.username = username
-        self.password = password
-        self.session = requests.Session()
-
-    def consent(self, authorize_url: str, decision: str = "approve", shops=None) -> str:
-        """Answer the consent page; the URL AutoSync redirects back to."""
-        page = self.session.get(authorize_url, timeout=30)
-        if "/accounts/login/" in urlsplit(page.url).path:
-            page = self.session.post(
-                page.url,
-                data={
-                    "username": self.username,
-                    "password": self.password,
-                    "next": parse_qs(urlsplit(page.url).query)["next"][0],
-                    "csrfmiddlewaretoken": self.session.cookies["csrftoken"],
-                },
-                headers={"Referer": page.url},
-                timeout=30,
-            )
-        assert page.status_code == 200, page.text[:500]
-        if shops is None:
-            shops = re.findall(r'name="shop" value="(\d+)"', page.text)
-        answer = self.session.post(
-            page.url,
-            data={
-                "decision": decision,
-                "shop": [str(s) for s in shops],
-                "csrfmiddlewaretoken": self.session.cookies["csrftoken"],
-            },
-            headers={"Referer": page.url},
-            allow_redirects=False,
-            timeout=30,
-        )
-        assert answer.status_code == 302, answer.text[:500]
-        return answer.headers["Location"]
-
-
-def callback_path(location: str) -> str:
-    """The part of AutoSync's redirect the Django test client requests."""
-    parts = urlsplit(location)
-    return f"{parts.path}?{parts.query}"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from tests.portal.broker_stress import OURS, QUEUE, connection, run
+from tests.support.broker_stress import OURS, QUEUE, connection, run
 from tests.support.servers import ROOT
 
 

@@ -21,7 +21,7 @@ from portal import checks
 from portal.accounts.middleware import CSPMiddleware
 from portal.shops import consent, remote
 from portal.shops.models import Connection
-from tests.portal.conftest import SandboxUser, callback_path
+from tests.support.portal import SandboxUser, callback_path
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from portal.mirror.models import RunProgress, SyncRun
-from tests.portal.conftest import portal_database_url
+from tests.support.portal import portal_database_url
 from tests.support.servers import ROOT, celery_worker, service_missing
 
 from .equality import assert_mirror_equals

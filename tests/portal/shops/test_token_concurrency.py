@@ -15,10 +15,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from portal.shops.models import Connection
-from tests.portal.conftest import portal_database_url
-from tests.portal.token_worker import call_at
+from tests.support.portal import portal_database_url
+from tests.support.token_worker import call_at
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 THREADS, PROCESSES, THREADS_PER_PROCESS = 8, 3, 4
 
 
@@ -54,7 +54,7 @@ def test_concurrent_callers_refresh_an_expired_grant_exactly_once(
         "AUTOSYNC_CLIENT_SECRET": settings.AUTOSYNC_CLIENT_SECRET,
         "PORTAL_ENCRYPTION_KEYS": ",".join(settings.PORTAL_ENCRYPTION_KEYS),
     }
-    command = [sys.executable, "-m", "tests.portal.token_worker", str(connection.pk)]
+    command = [sys.executable, "-m", "tests.support.token_worker", str(connection.pk)]
     command += [str(start_at), str(THREADS_PER_PROCESS)]
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
     processes = [subprocess.Popen(command, cwd=ROOT, env=env, **pipes) for _ in range(PROCESSES)]

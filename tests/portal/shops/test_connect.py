@@ -8,7 +8,7 @@ from django.conf import settings
 
 from portal.shops import consent
 from portal.shops.models import Connection, Membership, Role, Shop
-from tests.portal.conftest import SandboxUser, callback_path
+from tests.support.portal import SandboxUser, callback_path
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 message arrive exactly once, whole? Used by tests/portal/test_broker.py (our transport) and
 benchmarks/broker_stress.py (ours beside kombu's stock one).
 
-Usage: python -m tests.portal.broker_stress produce|consume TRANSPORT FOLDER NAME [COUNT SIZE]
+Usage: python -m tests.support.broker_stress produce|consume TRANSPORT FOLDER NAME [COUNT SIZE]
 A producer prints nothing; a consumer prints one JSON line per message or error."""
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def run(
     for sub in ("queue", "control", "processed"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "tests.portal.broker_stress"]
+    command = [sys.executable, "-m", "tests.support.broker_stress"]
     started = time.monotonic()
     takers = [
         subprocess.Popen(

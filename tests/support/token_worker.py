@@ -2,7 +2,7 @@
 for its access token and use it. The test runs them in its own process and, through this
 module's `main`, in separate ones that print what each caller got as JSON.
 
-Usage: python -m tests.portal.token_worker CONNECTION_ID START_AT THREADS
+Usage: python -m tests.support.token_worker CONNECTION_ID START_AT THREADS
 (settings from the environment: DATABASE_URL, AUTOSYNC_*, PORTAL_ENCRYPTION_KEYS)."""
 
 import json

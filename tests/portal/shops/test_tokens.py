@@ -15,7 +15,7 @@ from portal.shops import remote
 from portal.shops.models import Connection, Shop
 from portal.shops.signals import shop_disconnected
 from portal.shops.tokens import ConnectionTokens
-from tests.portal.test_token_safety import raw_columns
+from tests.portal.shops.test_token_safety import raw_columns
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from django.db import connection as db
 
 from portal import crypto
 from portal.shops.models import Connection
-from tests.portal.conftest import connection_with
+from tests.support.portal import connection_with
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.django_db
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 
-from tests.portal.conftest import PASSWORD
+from tests.support.portal import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

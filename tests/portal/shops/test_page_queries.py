@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from portal.shops.models import Membership, Role, Shop
-from tests.portal.conftest import PASSWORD, connection_with
+from tests.support.portal import PASSWORD, connection_with
 
 
 def queries_for(client, url: str) -> int:

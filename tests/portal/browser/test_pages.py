@@ -8,9 +8,6 @@ from django.conf import settings
 from django.test import Client
 
 from portal.mirror.models import RunProgress, SyncRun
-from tests.portal import test_browser_connect
-
-chromium = test_browser_connect.chromium  # the fixture that launches /usr/bin/chromium
 
 # Set SCREENSHOTS=dir to keep a picture of each page at desktop and phone widths.
 SHOTS = os.environ.get("SCREENSHOTS")
@@ -143,7 +140,7 @@ def test_the_invite_forms_fields_line_up_with_an_error_showing(
         page.screenshot(path=str(Path(SHOTS) / "invite-error-desktop-js.png"), full_page=True)
 
 
-AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[2] / "vendor" / "axe.min.js"
 
 
 def axe_violations(page) -> list[str]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from portal.accounts import middleware
 from portal.shops.invites import link_for
 from portal.shops.models import Invite, Membership
-from tests.portal.conftest import PASSWORD
+from tests.support.portal import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
