@@ -390,12 +390,15 @@ def run() -> int:
     console.join()
     BANNER_FILE.unlink(missing_ok=True)
     if supervisord.poll() is not None:
+        if supervisord.returncode == 0:  # shut down from outside (supervisorctl, a signal)
+            print("\n==> supervisord was stopped from outside; every process stopped", flush=True)
+            return 0
         print(
-            f"make run: supervisord exited with {supervisord.returncode} "
-            f"(is `make run` already running on {VAR}?)",
+            f"make run: supervisord exited with {supervisord.returncode}; "
+            f"its log is {LOG_DIR / 'supervisord.log'}",
             flush=True,
         )
-        return supervisord.returncode or 1
+        return supervisord.returncode
     print("\n==> Stopping every process", flush=True)
     supervisord.terminate()  # it stops each program: TERM, then KILL to its group after 10 s
     try:
