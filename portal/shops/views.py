@@ -270,11 +270,9 @@ def shop_disconnect(request: StaffRequest, membership: Membership) -> HttpRespon
     shops = list(connection.shops.all())
     # The grant is AutoSync's unit: disconnecting ends it for every shop it reaches, so the
     # person doing it must own them all.
-    not_owned = [
-        s.name
-        for s in shops
-        if not s.memberships.filter(user=request.user, role=Role.OWNER).exists()
-    ]
+    owner_of = Membership.objects.filter(user=request.user, role__in=OWNERS, shop__in=shops)
+    owned = set(owner_of.values_list("shop_id", flat=True))
+    not_owned = [s.name for s in shops if s.pk not in owned]
     if request.method == "POST" and not not_owned:
         shops, revoked = services.disconnect(connection)
         messages.success(request, f"Disconnected {', '.join(s.name for s in shops)}.")

@@ -250,3 +250,11 @@ def test_a_stranger_cannot_touch_another_shops_invites_or_members(client, cast):
     ):
         assert client.post(url).status_code == 404, url
     assert Invite.objects.count() == 1 and Membership.objects.filter(pk=bob.pk).exists()
+
+
+def test_an_invite_link_emailed_before_invites_moved_under_shops_still_leads_to_it(client, cast):
+    invite = Invite.objects.create(shop=cast.shop, email="dana@example.com", role="staff")
+    path = link_for(invite).removeprefix("http://127.0.0.1:8000")
+    old = client.get(path.removeprefix("/shops"))
+    assert old.status_code == 301 and old["Location"] == path
+    assert client.get(old["Location"]).status_code == 200
