@@ -3,14 +3,13 @@ new page under shops/<id>/ fails here until it says who may open it."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from portal.shops.access import MANAGERS, OWNERS
 from portal.shops.models import Invite, Membership, Role
 from tests.support.portal import PASSWORD
+from tests.support.urls import arguments, named_routes
 
 EVERYONE = frozenset(Role)
 
@@ -27,18 +26,9 @@ STAFF_PAGES = {
 }
 
 
-def routes(patterns=None, prefix: str = "", namespace: str = ""):
-    """(full route, namespaced name) of every named URL."""
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from routes(entry.url_patterns, route, inner)
-        elif isinstance(entry, URLPattern) and entry.name:
-            yield route, namespace + entry.name
-
-
-SHOP_ROUTES = {name: route for route, name in routes() if route.startswith("shops/<int:shop_id>/")}
+SHOP_ROUTES = {
+    name: route for name, route in named_routes() if route.startswith("shops/<int:shop_id>/")
+}
 
 
 def test_every_page_under_a_shop_says_who_may_open_it():
@@ -63,8 +53,7 @@ def team(cast, django_user_model):
 
 
 def url_of(name: str, ids: dict) -> str:
-    wanted = re.findall(r"<int:(\w+)>", SHOP_ROUTES[name])
-    return reverse(name, kwargs={key: ids[key] for key in wanted})
+    return reverse(name, kwargs={key: ids[key] for key in arguments(SHOP_ROUTES[name])})
 
 
 def ask(client, name: str, ids: dict):
