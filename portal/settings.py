@@ -151,7 +151,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "shops:list"
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
@@ -261,7 +261,7 @@ PERMISSIONS_POLICY = {
 DEFAULT_EXCEPTION_REPORTER = "portal.debug.ExceptionReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.debug.ReporterFilter"
 
-# --- Email: SMTP in production; in development, files under var/mail/ (see /dev/mail/) -----
+# --- Email: SMTP in production; in development, files under var/mail/ (see /accounts/dev/mail/) ---
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AutoSync portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_FILE_PATH = VAR_DIR / "mail"
@@ -276,7 +276,7 @@ if EMAIL_HOST or not DEBUG:
     EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-# The development mailbox (/dev/mail/) exists only with DEBUG on and this set (see
+# The development mailbox (/accounts/dev/mail/) exists only with DEBUG on and this set (see
 # docs/security.md: it shows every email, password resets included).
 PORTAL_DEV_MAILBOX = DEBUG and envbool("PORTAL_DEV_MAILBOX", False)
 

@@ -72,7 +72,7 @@ def connect(user, tokens: TokenResponse, remote_shops: list[dict]) -> ConnectOut
         for data in remote_shops:
             shop = existing.get(int(data["id"])) or Shop(remote_id=int(data["id"]))
             shop.name = clean(str(data.get("name") or ""))[:255] or f"Shop {data['id']}"
-            shop.slug = clean(str(data.get("slug") or ""))[:255]
+            shop.remote_slug = clean(str(data.get("slug") or ""))[:255]
             shop.remote_status = clean(str(data.get("status") or ""))[:32]
             shop.connection = connection
             shop.granted = True
