@@ -19,7 +19,7 @@ from django.conf import settings as django_settings
 
 from portal import checks
 from portal.accounts.middleware import CSPMiddleware
-from portal.shops import consent, remote
+from portal.autosync import grants
 from portal.shops.models import Connection
 from tests.support.portal import SandboxUser, callback_path
 from tests.support.servers import free_port
@@ -136,7 +136,7 @@ def test_the_csp_middleware_follows_the_authorize_url_of_the_moment(rf, settings
 def spied_exchange(monkeypatch):
     """Every code exchange of the test: (state_data, code, tokens or the exception)."""
     seen = []
-    real = consent.exchange_code
+    real = grants.exchange_code
 
     def spy(state_data, code):
         try:
@@ -147,7 +147,7 @@ def spied_exchange(monkeypatch):
         seen.append((dict(state_data), code, tokens))
         return tokens
 
-    monkeypatch.setattr(consent, "exchange_code", spy)
+    monkeypatch.setattr(grants, "exchange_code", spy)
     return seen
 
 
@@ -247,7 +247,7 @@ def test_an_exchange_that_completed_after_the_portal_gave_up_leaves_no_live_gran
     proxy = SlowTokenProxy(f"{upstream.scheme}://{upstream.netloc}", delay=2.5)
     try:
         settings.AUTOSYNC_API_URL = proxy.url + "/v1"
-        monkeypatch.setattr(remote, "TIMEOUT", (2, 1))
+        settings.AUTOSYNC_TIMEOUT = (2, 1)
         response = client.get(path)
     finally:
         proxy.stop()

@@ -12,6 +12,7 @@ from celery.exceptions import Retry
 from django.utils import timezone
 
 from portal.autosync import conf
+from portal.celery import ReliableTask
 from portal.celery import app as celery_app
 from portal.mirror import events, sync, tasks
 from portal.mirror.models import SyncRun, WebhookEvent, WorkOrder
@@ -21,7 +22,7 @@ from .conftest import run_task
 
 @pytest.fixture
 def quick_backoff(monkeypatch):
-    monkeypatch.setattr(tasks, "backoff", lambda retries: 0.01)
+    monkeypatch.setattr(ReliableTask, "backoff", staticmethod(lambda failures: 0.01))
 
 
 def block_budget(shop, seconds: float) -> None:

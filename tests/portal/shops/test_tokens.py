@@ -10,8 +10,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from portal.autosync import errors
-from portal.shops import remote
+from portal.autosync import errors, grants
 from portal.shops.models import Connection, Shop
 from portal.shops.signals import shop_disconnected
 from portal.shops.tokens import ConnectionTokens
@@ -68,7 +67,7 @@ def test_a_rejected_token_that_was_already_replaced_is_not_refreshed_again(conne
 def test_a_revoked_grant_needs_reconnecting_pauses_syncing_and_emails_the_owners(
     client, cast, connected, connect_as, shop_owner, django_capture_on_commit_callbacks
 ):
-    remote.revoke(connected.refresh_token)  # e.g. the shop removed the app in AutoSync
+    grants.revoke(connected.refresh_token)  # e.g. the shop removed the app in AutoSync
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(errors.ReconnectRequired):
         ConnectionTokens(connected.pk).refresh(connected.access_token)
 
@@ -136,7 +135,7 @@ def test_tokens_never_reach_the_logs(cast, connect_as, shop_owner, caplog):
     tokens.refresh(connection.access_token)
     connection.refresh_from_db()
     secrets |= {connection.access_token, connection.refresh_token}
-    remote.revoke(connection.refresh_token)
+    grants.revoke(connection.refresh_token)
     with pytest.raises(errors.ReconnectRequired):
         tokens.refresh(connection.access_token)
     assert caplog.records
