@@ -107,7 +107,7 @@ def test_a_sync_with_no_budget_is_rescheduled_at_once_and_resumes_where_it_stopp
         tasks.run_sync.apply(args=(run.pk,))
     assert time.monotonic() - started < 2  # no worker held while the budget refills
     assert 40 <= retry.value.when <= 42
-    assert retry.value.sig.kwargs == {"failures": 0}  # waiting is not a failure
+    assert retry.value.sig.kwargs.get("failures", 0) == 0  # waiting is not a failure
     run.refresh_from_db()
     assert (run.status, run.wait_reason) == ("pending", "budget")
     assert 35 < (run.not_before - timezone.now()).total_seconds() <= 42
