@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,8 +18,6 @@ from portal.autosync import grants
 from portal.shops import invites, services
 from portal.shops.forms import InviteForm
 from portal.shops.models import Connection, Invite, Membership, Role, Shop
-
-log = logging.getLogger(__name__)
 
 # Each way a consent round trip can fail: (HTTP status, title, what happened, what to do).
 FAILURES = {
