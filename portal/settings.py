@@ -348,6 +348,15 @@ if not AUTOSYNC_CLIENT_ID and AUTOSYNC_CLIENT_FILE.exists():
         AUTOSYNC_API_URL = _registration["api_url"].rstrip("/")
     if "AUTOSYNC_AUTHORIZE_URL" not in os.environ:
         AUTOSYNC_AUTHORIZE_URL = _registration["authorize_url"]
+# Every request to AutoSync gives up after (connect, read) seconds: a page or a worker
+# waiting on AutoSync must never hang. The connect timeout sits just above a multiple of 3 s,
+# TCP's retransmission window.
+AUTOSYNC_TIMEOUT = (3.05, 15)
+# Where the rate budget every process shares is kept (portal.autosync.conf.budget_url):
+# unset, the Redis broker when there is one, else a SQLite file in VAR_DIR.
+AUTOSYNC_BUDGET_URL = os.environ.get("AUTOSYNC_BUDGET_URL", "")
+# The share of each rate window kept for interactive calls (a person waiting).
+AUTOSYNC_INTERACTIVE_RESERVE = float(os.environ.get("AUTOSYNC_INTERACTIVE_RESERVE", "0.2"))
 
 # --- Celery and the mirror (portal.mirror) --------------------------------------------------
 # Embedded default: a filesystem broker under var/celery/ (portal.broker: kombu's filesystem

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,13 +14,12 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from portal.autosync import grants
 from portal.http import StaffRequest
-from portal.shops import consent, invites, services
+from portal.shops import invites, services
 from portal.shops.access import MANAGERS, OWNERS, shop_member
 from portal.shops.forms import InviteForm
 from portal.shops.models import Connection, Invite, Membership, Role, Shop
-
-log = logging.getLogger(__name__)
 
 # Each way a consent round trip can fail: (HTTP status, title, what happened, what to do).
 FAILURES = {
@@ -98,10 +95,11 @@ def connect(request: HttpRequest) -> HttpResponse:
         return _failure(request, "unregistered")
     if request.method == "GET":
         scopes = [
-            {"scope": scope, "reason": reason} for scope, reason in consent.SCOPE_REASONS.items()
+            {"scope": scope, "reason": reason} for scope, reason in grants.SCOPE_REASONS.items()
         ]
         return render(request, "consent/connect.html", {"scopes": scopes})
-    return consent.authorize_redirect(request)
+    callback = settings.PORTAL_BASE_URL + reverse("shops:connect-callback")
+    return grants.authorize_redirect(request, callback)
 
 
 @sensitive_variables()  # every local: the code, the PKCE verifier, the tokens
@@ -109,17 +107,10 @@ def connect(request: HttpRequest) -> HttpResponse:
 @require_GET
 def connect_callback(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
-    state_data = consent.pop_state(request, state)
+    state_data = grants.pop_state(request, state)
     if state_data is None:
         return _repeated_callback(request, state) or _failure(request, "state")
-    error = request.GET.get("error")
-    if error == "access_denied":
-        return _failure(request, "denied")
-    if error or not request.GET.get("code"):
-        log.warning("AutoSync's consent came back with error %r", error)
-        return _failure(request, "refused", detail=f"AutoSync answered: {error or 'no code'}.")
-
-    result = consent.complete(request.user, state_data, request.GET["code"])
+    result = services.complete_consent(request.user, state_data, request.GET)
     if result.failure:
         return _failure(request, result.failure, detail=result.detail)
     if result.taken:
