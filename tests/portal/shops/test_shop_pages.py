@@ -7,16 +7,8 @@ from django.utils import timezone
 
 from portal.mirror.models import RunProgress, SyncRun
 from portal.shops.models import Connection
-from portal.shops.templatetags.ago import ago
 
 pytestmark = pytest.mark.django_db
-
-
-def test_a_moment_ago_reads_just_now_and_longer_reads_minutes_ago():
-    now = timezone.now()
-    assert ago(now - timedelta(seconds=20)) == "just now"
-    assert ago(now - timedelta(minutes=2, seconds=5)) == "2\xa0minutes ago"
-    assert ago(None) == ""
 
 
 def test_the_flash_after_inviting_without_javascript_shows_once(client, cast):

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UiConfig(AppConfig):
+    name = "portal.ui"
+    label = "ui"
+    verbose_name = "Shared page pieces"
