@@ -14,13 +14,17 @@ WIDTHS = [1280, 390]
 
 
 def check(page, base_url: str, paths: list[str]) -> dict[str, list[str]]:
-    """axe's findings on each path (each must answer with a page, error pages included)."""
+    """axe's findings on each path (each must answer with a page, error pages included), and
+    a page wider than the screen (WCAG 1.4.10, reflow)."""
     found = {}
     for path in paths:
         response = page.goto(base_url + path)
         assert response is not None and "text/html" in response.headers["content-type"], path
         page.wait_for_load_state("networkidle")
-        if problems := axe_violations(page):
+        problems = axe_violations(page)
+        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+            problems.append("the page is wider than the screen")
+        if problems:
             found[path] = problems
     return found
 
