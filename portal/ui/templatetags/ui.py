@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import to_locale
 
-from portal.ui.statuses import work_order_badge
+from portal.ui import statuses
 
 register = template.Library()
 
@@ -45,9 +45,10 @@ def money(amount: Decimal | float | int | str | None, currency: str) -> str:
 
 
 @register.inclusion_tag("includes/status_badge.html")
-def status_badge(status: str) -> dict:
-    """`{% status_badge work_order.status %}`: the status in words, in its colour."""
-    return {"badge": work_order_badge(status)}
+def status_badge(status: str, kind: str = "work_order") -> dict:
+    """`{% status_badge work_order.status %}`, `{% status_badge payment.status "payment" %}`:
+    the status in words, in its colour."""
+    return {"badge": statuses.badge(status, kind)}
 
 
 @register.simple_tag(takes_context=True)

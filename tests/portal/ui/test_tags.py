@@ -12,10 +12,15 @@ from django.utils import timezone
 
 from portal.mirror.models import STATUS_ORDER
 from portal.shops.models import Connection, Shop
-from portal.ui.statuses import WORK_ORDER_STATUSES, work_order_badge
+from portal.ui.statuses import STATUSES, badge
 
-#: The statuses of AutoSync's reference (PUT /workorders/{id}, `status`).
-AUTOSYNC_WORK_ORDER_STATUSES = {"draft", "in_progress", "waiting_parts", "completed", "invoiced"}
+#: The statuses AutoSync has: its reference's for work orders (PUT /workorders/{id}, `status`),
+#: and those its records are served with for appointments and payments.
+AUTOSYNC_STATUSES = {
+    "work_order": {"draft", "in_progress", "waiting_parts", "completed", "invoiced"},
+    "appointment": {"scheduled", "completed", "cancelled"},
+    "payment": {"succeeded", "refunded"},
+}
 
 
 def render(source: str, path: str = "/shops/", **context) -> str:
@@ -24,25 +29,30 @@ def render(source: str, path: str = "/shops/", **context) -> str:
     return Template("{% load ui %}" + source).render(RequestContext(request, context))
 
 
-def test_the_badge_map_covers_every_work_order_status_autosync_and_the_mirror_know():
-    assert set(WORK_ORDER_STATUSES) == AUTOSYNC_WORK_ORDER_STATUSES | set(STATUS_ORDER)
+def test_the_badge_map_covers_every_status_autosync_and_the_mirror_know():
+    assert {kind: set(badges) for kind, badges in STATUSES.items()} == AUTOSYNC_STATUSES
+    assert set(STATUS_ORDER) <= set(STATUSES["work_order"])
 
 
-def test_each_status_has_its_own_words_and_a_tone_the_stylesheet_colours():
-    labels = [badge.label for badge in WORK_ORDER_STATUSES.values()]
+@pytest.mark.parametrize("kind", sorted(AUTOSYNC_STATUSES))
+def test_each_status_has_its_own_words_and_a_tone_the_stylesheet_colours(kind):
+    labels = [badge.label for badge in STATUSES[kind].values()]
     assert len(set(labels)) == len(labels)
     css = (settings.BASE_DIR / "static" / "css" / "components.css").read_text()
-    for badge in WORK_ORDER_STATUSES.values():
-        assert f".tone-{badge.tone} " in css or f".tone-{badge.tone}," in css, badge
+    for known in STATUSES[kind].values():
+        assert f".tone-{known.tone} " in css or f".tone-{known.tone}," in css, known
 
 
 def test_the_status_badge_says_the_status_in_words_in_its_colour():
     html = render("{% status_badge status %}", status="waiting_parts")
     assert '<span class="badge tone-warn">Waiting for parts</span>' in html
+    html = render('{% status_badge status "payment" %}', status="succeeded")
+    assert '<span class="badge tone-ok">Paid</span>' in html
 
 
 def test_a_status_autosync_adds_later_reads_as_its_words_in_a_neutral_badge():
-    assert work_order_badge("on_hold") == ("On hold", "neutral")
+    assert badge("on_hold") == ("On hold", "neutral")
+    assert badge("no_show", "appointment") == ("No show", "neutral")
 
 
 def test_aria_current_marks_only_the_link_to_the_page_shown():
