@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from portal.accounts import verification
 from portal.mirror.models import RunProgress, SyncRun
 from portal.shops.invites import link_for
 from portal.shops.models import Connection, Invite, Role
@@ -50,9 +51,10 @@ def running_sync(cast):
 @pytest.mark.browser
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_pages_a_visitor_sees_signed_out_pass_axe(
-    chromium, browsing, live_server, invite_path, settings, width
+    chromium, browsing, live_server, cast, invite_path, settings, width
 ):
-    settings.DEBUG = True  # the designed error pages' previews (/dev/errors/)
+    # The development pages: the designed error pages' previews and the mailbox.
+    settings.DEBUG = settings.PORTAL_DEV_MAILBOX = True
     page = chromium.new_page(viewport={"width": width, "height": 900})
     found = check(
         page,
@@ -64,6 +66,7 @@ def test_the_pages_a_visitor_sees_signed_out_pass_axe(
             "/accounts/signup/done/",
             "/accounts/password_reset/",
             "/accounts/password_reset/done/",
+            urlsplit(verification.link_for(cast.owner)).path,
             "/accounts/verify/not-a-token/",
             invite_path,
             "/invites/not-a-token/",
@@ -71,6 +74,10 @@ def test_the_pages_a_visitor_sees_signed_out_pass_axe(
             "/dev/errors/403_csrf/",
             "/dev/errors/404/",
             "/dev/errors/500/",
+            "/dev/errors/rate_limited/",
+            "/dev/errors/locked_out/",
+            "/dev/errors/",
+            "/dev/mail/",
         ],
     )
     assert not found, found

@@ -122,6 +122,8 @@ def test_the_sync_bars_and_the_records_table_list_resources_in_one_order(client,
         ("403_csrf", 403, "This form expired"),
         ("500", 500, "Something went wrong"),
         ("403", 403, ""),
+        ("rate_limited", 429, "Too many attempts"),
+        ("locked_out", 429, "Sign-in paused"),
     ],
 )
 def test_with_debug_on_the_designed_error_pages_can_be_previewed(
