@@ -1,3 +1,5 @@
+"""The shared page pieces: no models, only template tags and includes."""
+
 from django.apps import AppConfig
 
 

@@ -21,8 +21,8 @@ register = template.Library()
 
 @register.filter
 def ago(when: datetime.datetime | None) -> str:
-    """ "just now" or "5 minutes ago": Django's timesince says "0 minutes" for the last
-    minute; people say "just now"."""
+    """`{{ when|ago }}`: "just now" or "5 minutes ago". Django's timesince says "0 minutes"
+    for the last minute; people say "just now"."""
     if when is None:
         return ""
     if timezone.now() - when < datetime.timedelta(minutes=1):
