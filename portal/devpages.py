@@ -15,6 +15,8 @@ PAGES = {
     "403_csrf": ("403_csrf.html", 403),
     "404": ("404.html", 404),
     "500": ("500.html", 500),
+    "rate_limited": ("accounts/rate_limited.html", 429),
+    "locked_out": ("registration/locked_out.html", 429),
 }
 
 

@@ -107,6 +107,11 @@ class Shop(models.Model):
 
     objects = ShopQuerySet.as_manager()
 
+    #: The ISO code amounts are shown in (`{{ total|money:shop.currency }}`). AutoSync's API
+    #: does not say a shop's currency and its reference shows dollars; when it does, this
+    #: becomes a mirrored field and the pages stay as they are.
+    currency = "USD"
+
     class Meta:
         ordering = ("name", "id")
 

@@ -143,7 +143,7 @@ def serve_and_log(args: list[str], tmp_path, port: int) -> str:
     with open(log_path, "wb") as log:
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
-        wait_for(f"http://127.0.0.1:{port}/static/css/portal.css", process)
+        wait_for(f"http://127.0.0.1:{port}/static/css/tokens.css", process)
         requests.get(f"http://127.0.0.1:{port}{CALLBACK}", timeout=10, allow_redirects=False)
         time.sleep(0.5)  # the log line is written after the answer
     finally:

@@ -1,6 +1,7 @@
 """Chromium through Playwright for the browser tests, watched for CSP violations."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,49 @@ def chromium():
         yield browser
         browser.close()
     assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+def signed_in(browser, live_server, user, *, width=1280, javascript=True):
+    """A page of a new browser context with `user`'s session, `width` pixels wide."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, java_script_enabled=javascript
+    )
+    host = live_server.url.split("//")[1].split(":")[0]
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
+#: The rules of WCAG 2.0 and 2.1, levels A and AA.
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's findings on the page against WCAG 2.1 A and AA, whatever their impact."""
+    # Evaluated by the test, not added as a <script>: the page's CSP rightly refuses inline
+    # scripts, and the CSP watcher would report the test's own.
+    page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(str(node["target"]) for node in v["nodes"][:5])
+        for v in result["violations"]
+    ]

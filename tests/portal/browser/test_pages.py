@@ -4,42 +4,13 @@ import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from portal.mirror.models import RunProgress, SyncRun
+from tests.support.browser import signed_in
 
 # Set SCREENSHOTS=dir to keep a picture of each page at desktop and phone widths.
 SHOTS = os.environ.get("SCREENSHOTS")
 WIDTHS = {"desktop": 1280, "phone": 390}
-
-
-def signed_in(browser, live_server, user, *, width=1280, javascript=True):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(
-        viewport={"width": width, "height": 900}, java_script_enabled=javascript
-    )
-    host = live_server.url.split("//")[1].split(":")[0]
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "domain": host,
-                "path": "/",
-            }
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
-@pytest.fixture
-def browsing(monkeypatch, transactional_db):
-    # Django's async-unsafe guard trips on Playwright's event loop in this thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.mark.browser
@@ -138,42 +109,3 @@ def test_the_invite_forms_fields_line_up_with_an_error_showing(
     assert abs(error["x"] - field["x"]) < 2 and error["y"] > field["y"]  # under its field
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / "invite-error-desktop-js.png"), full_page=True)
-
-
-AXE = Path(__file__).resolve().parents[2] / "vendor" / "axe.min.js"
-
-
-def axe_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the page (WCAG 2 A and AA rules)."""
-    # Evaluated by the test, not added as a <script>: the page's CSP rightly refuses inline
-    # scripts, and the CSP watcher would report the test's own.
-    page.evaluate(AXE.read_text())
-    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa']})")
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']})"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize("width", [1280, 390])
-def test_the_staff_pages_pass_axe(chromium, browsing, live_server, cast, width):
-    SyncRun.objects.filter(shop=cast.shop).delete()
-    run = SyncRun.objects.create(
-        shop=cast.shop, mode=SyncRun.Mode.FULL, status=SyncRun.Status.RUNNING
-    )
-    RunProgress.objects.create(run=run, resource="customers", done=60, total=200)
-    page = signed_in(chromium, live_server, cast.owner, width=width)
-    found = {}
-    for path in (
-        "/shops/",
-        f"/shops/{cast.shop.pk}/",
-        f"/shops/{cast.shop.pk}/sync/",
-        f"/shops/{cast.shop.pk}/disconnect/",
-    ):
-        page.goto(live_server.url + path)
-        page.wait_for_load_state("networkidle")
-        if problems := axe_violations(page):
-            found[path] = problems
-    assert not found
