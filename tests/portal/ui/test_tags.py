@@ -56,31 +56,31 @@ def test_a_status_autosync_adds_later_reads_as_its_words_in_a_neutral_badge():
 
 
 def test_aria_current_marks_only_the_link_to_the_page_shown():
-    source = '<a{% aria_current "shops:list" %}>shops</a><a{% aria_current "account" %}>me</a>'
+    source = '<a{% aria_current "shops:list" %}>shops</a><a{% aria_current "accounts:account" %}>me</a>'
     assert render(source, "/shops/") == '<a aria-current="page">shops</a><a>me</a>'
-    assert render(source, "/account/") == '<a>shops</a><a aria-current="page">me</a>'
+    assert render(source, "/accounts/") == '<a>shops</a><a aria-current="page">me</a>'
 
 
 def test_aria_current_accepts_several_views_for_one_link():
-    assert 'aria-current="page"' in render('<a{% aria_current "login" "account" %}>', "/account/")
+    assert 'aria-current="page"' in render('<a{% aria_current "accounts:login" "accounts:account" %}>', "/accounts/")
 
 
 @pytest.mark.django_db
 def test_the_navigation_marks_the_current_page_for_a_signed_in_user(client, cast):
     client.force_login(cast.owner)
-    page = client.get("/account/").content.decode()
+    page = client.get("/accounts/").content.decode()
     assert page.count('aria-current="page"') == 1
-    assert '<a href="/account/" aria-current="page">Your account</a>' in page
+    assert '<a href="/accounts/" aria-current="page">Your account</a>' in page
 
 
 def test_the_vehicle_owners_navigation_lists_its_links_and_marks_the_current_one():
     html = render(
         '{% include "includes/nav_owner.html" with links=links %}',
-        "/account/",
-        links=[("home", "Home"), ("account", "Account")],
+        "/accounts/",
+        links=[("home", "Home"), ("accounts:account", "Account")],
     )
     assert '<a href="/">Home</a>' in html
-    assert '<a href="/account/" aria-current="page">Account</a>' in html
+    assert '<a href="/accounts/" aria-current="page">Account</a>' in html
 
 
 def page_of(number: int, per_page: int = 10, count: int = 200):
