@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.shops",
     "portal.mirror",
+    "portal.booking",
 ]
 
 MIDDLEWARE = [
