@@ -100,7 +100,8 @@ def _lock_day(shop: Shop, day: date) -> None:
     until this one is decided and committed, then sees it.
 
     PostgreSQL: the day's row, locked FOR UPDATE. SQLite ignores FOR UPDATE, but the insert
-    below is a write, and a write takes the database's one write lock (at BEGIN already: the
-    portal's SQLite transactions are IMMEDIATE), so bookings are decided one at a time."""
+    below is the transaction's first statement and a write: it takes the database's single
+    write lock (the portal's SQLite transactions take it at BEGIN already, being IMMEDIATE),
+    held until the commit, so bookings are decided one at a time there too."""
     BookingDay.objects.bulk_create([BookingDay(shop=shop, day=day)], ignore_conflicts=True)
     BookingDay.objects.select_for_update().get(shop=shop, day=day)
