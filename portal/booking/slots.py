@@ -43,18 +43,18 @@ def free_times(
     if ClosedDate.objects.filter(shop=shop, date=day).exists():
         return []
     earliest = now + timedelta(minutes=settings.notice_minutes)
-    length = timedelta(minutes=minutes)
+    length, slot = timedelta(minutes=minutes), timedelta(minutes=settings.slot_minutes)
     starts = sorted(
         {
             start
             for opens, closes in _opening_periods(shop, day)
-            for start in _steps(opens, closes - length, timedelta(minutes=settings.slot_minutes))
+            for start in _steps(opens, closes - length, slot)
             if start >= earliest
         }
     )
     if not starts:
         return []
-    busy = _busy(shop, starts[0], starts[-1] + length, timedelta(minutes=settings.slot_minutes))
+    busy = _busy(shop, starts[0], starts[-1] + length, slot)
     return [start for start in starts if _peak(busy, start, start + length) < settings.capacity]
 
 
