@@ -45,7 +45,9 @@ test-portal: install
 
 ## Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 browsers:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null || { echo "==> Installing Debian's chromium (log: /tmp/chromium-install.log)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+		> /tmp/chromium-install.log 2>&1 || { cat /tmp/chromium-install.log; exit 1; }; }
 
 benchmarks: install
 	$(BIN)/python benchmarks/sandbox_lists.py

@@ -91,7 +91,10 @@ def connected_shop(remote: dict, api_key: str, api_url: str):
     connection.store_tokens(TokenResponse(api_key, "", timezone.now() + timedelta(days=1), ""))
     connection.save()
     shop = Shop.objects.create(
-        remote_id=remote["id"], name=remote["name"], slug=remote["slug"], connection=connection
+        remote_id=remote["id"],
+        name=remote["name"],
+        remote_slug=remote["slug"],
+        connection=connection,
     )
     SyncRun.objects.filter(shop=shop).delete()  # the post_save trigger's run: we run our own
     return shop

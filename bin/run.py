@@ -50,8 +50,8 @@ ENV = {
     "AUTOSYNC_AUTHORIZE_URL": os.environ.get(
         "AUTOSYNC_AUTHORIZE_URL", f"{SANDBOX_URL}/oauth/authorize"
     ),
-    # A development machine: debug pages, mail shown at /dev/mail/, and the sandbox may send
-    # webhooks to the portal on 127.0.0.1 (all off by default elsewhere).
+    # A development machine: debug pages, mail shown at /accounts/dev/mail/, and the sandbox
+    # may send webhooks to the portal on 127.0.0.1 (all off by default elsewhere).
     "DEBUG": "1",
     "PORTAL_DEV_MAILBOX": "1",
     "SANDBOX_ALLOW_PRIVATE_WEBHOOKS": "1",
@@ -309,7 +309,7 @@ def banner(seed: dict) -> str:
         "",
         f"  Portal   {PORTAL_URL}/",
         f"           {seed['demo_staff']}",
-        "           (or sign up; mail the portal sends is shown at /dev/mail/)",
+        "           (or sign up; mail the portal sends is shown at /accounts/dev/mail/)",
         f"  Sandbox  {SANDBOX_URL}/admin/  (AutoSync's back office and OAuth consent)",
     ]
     for account in seed["accounts"]:

@@ -152,7 +152,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "shops:list"
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
@@ -262,7 +262,7 @@ PERMISSIONS_POLICY = {
 DEFAULT_EXCEPTION_REPORTER = "portal.debug.ExceptionReporter"
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.debug.ReporterFilter"
 
-# --- Email: SMTP in production; in development, files under var/mail/ (see /dev/mail/) -----
+# --- Email: SMTP in production; in development, files under var/mail/ (see /accounts/dev/mail/) ---
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AutoSync portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_FILE_PATH = VAR_DIR / "mail"
@@ -277,7 +277,7 @@ if EMAIL_HOST or not DEBUG:
     EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-# The development mailbox (/dev/mail/) exists only with DEBUG on and this set (see
+# The development mailbox (/accounts/dev/mail/) exists only with DEBUG on and this set (see
 # docs/security.md: it shows every email, password resets included).
 PORTAL_DEV_MAILBOX = DEBUG and envbool("PORTAL_DEV_MAILBOX", False)
 
@@ -349,6 +349,15 @@ if not AUTOSYNC_CLIENT_ID and AUTOSYNC_CLIENT_FILE.exists():
         AUTOSYNC_API_URL = _registration["api_url"].rstrip("/")
     if "AUTOSYNC_AUTHORIZE_URL" not in os.environ:
         AUTOSYNC_AUTHORIZE_URL = _registration["authorize_url"]
+# Every request to AutoSync gives up after (connect, read) seconds: a page or a worker
+# waiting on AutoSync must never hang. The connect timeout sits just above a multiple of 3 s,
+# TCP's retransmission window.
+AUTOSYNC_TIMEOUT = (3.05, 15)
+# Where the rate budget every process shares is kept (portal.autosync.conf.budget_url):
+# unset, the Redis broker when there is one, else a SQLite file in VAR_DIR.
+AUTOSYNC_BUDGET_URL = os.environ.get("AUTOSYNC_BUDGET_URL", "")
+# The share of each rate window kept for interactive calls (a person waiting).
+AUTOSYNC_INTERACTIVE_RESERVE = float(os.environ.get("AUTOSYNC_INTERACTIVE_RESERVE", "0.2"))
 
 # --- Celery and the mirror (portal.mirror) --------------------------------------------------
 # Embedded default: a filesystem broker under var/celery/ (portal.broker: kombu's filesystem

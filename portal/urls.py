@@ -1,16 +1,18 @@
-"""The portal's URLs: each app brings its own."""
+"""The portal's URLs: the front door, then each app under its prefix (docs/architecture.md)."""
 
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.shops.views import home
+from portal import views
 
 admin.site.site_header = "AutoSync customer portal"
 
 urlpatterns = [
-    path("", home, name="home"),
-    path("", include("portal.accounts.urls")),
-    path("", include("portal.shops.urls")),
+    path("", views.home, name="home"),
+    path("accounts/", include("portal.accounts.urls")),
+    path("", include("portal.shops.urls")),  # shops/…, and AutoSync's consent at connect/
     path("", include("portal.mirror.urls")),  # webhooks/autosync/, shops/<id>/sync/
+    # The designed error pages, previewed with DEBUG on (a 404 otherwise).
+    path("dev/errors/", include("portal.devpages")),
     path("admin/", admin.site.urls),
 ]

@@ -31,7 +31,9 @@ def link_for(user: User, next_url: str | None = None, new_email: str | None = No
     data = {"user": user.pk, "email": user.email.lower()}
     if new_email:
         data["new"] = new_email.lower()
-    url = settings.PORTAL_BASE_URL + reverse("verify-email", args=[signing.dumps(data, salt=SALT)])
+    url = settings.PORTAL_BASE_URL + reverse(
+        "accounts:verify-email", args=[signing.dumps(data, salt=SALT)]
+    )
     if next_url:
         url += "?" + urlencode({"next": next_url})
     return url
@@ -73,8 +75,8 @@ def send_already_registered(user: User) -> None:
     """Sign-up with an address that has an account: tell its owner, not the visitor."""
     context = {
         "user": user,
-        "login": settings.PORTAL_BASE_URL + reverse("login"),
-        "reset": settings.PORTAL_BASE_URL + reverse("password_reset"),
+        "login": settings.PORTAL_BASE_URL + reverse("accounts:login"),
+        "reset": settings.PORTAL_BASE_URL + reverse("accounts:password_reset"),
     }
     send_mail(
         subject="You already have an account on the AutoSync customer portal",

@@ -49,7 +49,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             make_password(form.cleaned_data["password1"])
             verification.send_already_registered(existing)
         request.session["signup_email"] = form.cleaned_data["email"]
-        return redirect("signup-done")
+        return redirect("accounts:signup-done")
     return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request)})
 
 
@@ -74,8 +74,8 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     messages.success(request, f"Thank you: {user.email} is confirmed.")
     next_url = _safe_next(request)
     if request.user.is_authenticated and request.user.pk == user.pk:
-        return redirect(next_url or "account")
-    login_url = reverse("login")
+        return redirect(next_url or "accounts:account")
+    login_url = reverse("accounts:login")
     if next_url:
         login_url += "?" + urlencode({"next": next_url})
     return redirect(login_url)
@@ -90,7 +90,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     else:
         verification.send_link(request.user, _safe_next(request))
         messages.success(request, f"We sent a new link to {request.user.email}.")
-    return redirect(_safe_next(request) or "account")
+    return redirect(_safe_next(request) or "accounts:account")
 
 
 @sensitive_post_parameters("current_password")
@@ -111,7 +111,7 @@ def account(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 messages.success(request, "Saved.")
-            return redirect("account")
+            return redirect("accounts:account")
         return render(request, "accounts/account.html", {"form": form}, status=422)
     return render(request, "accounts/account.html", {"form": form})
 

@@ -8,15 +8,14 @@ from django.conf import settings
 
 from . import oauth
 from .budget import Budget, Priority, budget_from_url
-from .client import AutoSyncClient
+from .client import AutoSyncClient, OnRequest
 from .tokens import TokenSource
 
 
 def budget_url() -> str:
     """AUTOSYNC_BUDGET_URL; else the Redis broker when there is one; else a SQLite file."""
-    explicit = getattr(settings, "AUTOSYNC_BUDGET_URL", None)
-    if explicit:
-        return explicit
+    if settings.AUTOSYNC_BUDGET_URL:
+        return settings.AUTOSYNC_BUDGET_URL
     broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
     if broker.startswith(("redis://", "rediss://")):
         return broker
@@ -26,23 +25,41 @@ def budget_url() -> str:
 @cache
 def shared_budget() -> Budget:
     """The process's handle on the budget every process shares."""
-    return budget_from_url(
-        budget_url(), reserve=getattr(settings, "AUTOSYNC_INTERACTIVE_RESERVE", 0.2)
-    )
+    return budget_from_url(budget_url(), reserve=settings.AUTOSYNC_INTERACTIVE_RESERVE)
+
+
+#: What a priority means for a client. A person waiting (interactive) draws on the window's
+#: reserve and is answered within seconds: a short wait for the budget, one retry. Background
+#: work never waits for the budget (BudgetExhausted says when to come back, so a worker is
+#: never held) and retries more.
+POLICIES: dict[Priority, dict] = {
+    "interactive": {"budget_timeout": 15.0, "retries": 1},
+    "background": {"budget_timeout": 0.0, "retries": 4},
+}
 
 
 def client(
-    tokens: TokenSource, *, budget_key: str, priority: Priority = "background", retries: int = 4
+    tokens: TokenSource,
+    *,
+    budget_key: str,
+    priority: Priority,
+    budget_timeout: float | None = None,
+    on_request: OnRequest | None = None,
 ) -> AutoSyncClient:
-    """A client of settings.AUTOSYNC_API_URL for one credential (`budget_key` names it)."""
+    """A client of settings.AUTOSYNC_API_URL for one credential (`budget_key` names it in the
+    shared budget), with the policy of its priority; `budget_timeout` overrides the policy's
+    (a command in the foreground may wait the window out)."""
+    policy = POLICIES[priority]
     return AutoSyncClient(
         settings.AUTOSYNC_API_URL,
         tokens,
         budget=shared_budget(),
         budget_key=budget_key,
         priority=priority,
-        timeout=getattr(settings, "AUTOSYNC_TIMEOUT", (3.05, 20)),
-        retries=retries,
+        timeout=settings.AUTOSYNC_TIMEOUT,
+        retries=policy["retries"],
+        budget_timeout=policy["budget_timeout"] if budget_timeout is None else budget_timeout,
+        on_request=on_request,
     )
 
 

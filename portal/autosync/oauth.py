@@ -66,7 +66,8 @@ def refresh_tokens(
     client_id: str,
     client_secret: str,
     refresh_token: str,
-    timeout: Timeout = (3.05, 30),
+    *,
+    timeout: Timeout,
 ) -> TokenResponse:
     """Trade a refresh token for new tokens (POST {API base}/oauth/token, grant refresh_token).
 
@@ -99,7 +100,8 @@ def revoke(
     client_secret: str,
     token: str,
     token_type_hint: str | None = "refresh_token",  # noqa: S107 (a hint, not a secret)
-    timeout: Timeout = (3.05, 20),
+    *,
+    timeout: Timeout,
 ) -> None:
     """Revoke a token (RFC 7009; revoking the refresh token ends the whole grant).
 

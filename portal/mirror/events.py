@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from portal.autosync.errors import NotFound
 from portal.shops.models import Shop
+from portal.shops.tokens import client_for
 
 from . import records, sync
 from .models import ShopNotice, WebhookEvent, WorkOrder
@@ -138,8 +139,10 @@ def refresh_detail(shop_id: int, remote_id: int, timestamp: datetime) -> str:
         return "ignored: shop not connected"
     if _detail_fresh(shop, remote_id, timestamp):
         return "detail already fresh"
-    client = sync.client_for(
-        shop, lambda method, path, status, seconds: sync.count_request(shop.pk, "workorders")
+    client = client_for(
+        shop,
+        priority="background",
+        on_request=lambda method, path, status, seconds: sync.count_request(shop.pk, "workorders"),
     )
     observed_at = timezone.now()
     try:

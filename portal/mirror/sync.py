@@ -21,12 +21,10 @@ from django.db import connection
 from django.db.models import F, Max
 from django.utils import timezone
 
-from portal.autosync import conf
-from portal.autosync.client import AutoSyncClient
 from portal.autosync.errors import AutoSyncError, BudgetExhausted, NotFound, ReconnectRequired
 from portal.autosync.pages import Page
 from portal.shops.models import Shop
-from portal.shops.tokens import ConnectionTokens
+from portal.shops.tokens import client_for
 
 from . import lease, records
 from .models import (
@@ -62,23 +60,6 @@ DETAILS = "details"  # the progress row of a full sync's work order details
 
 class Paused(Exception):
     """The shop stopped being syncable (needs reconnecting, disconnected, not granted)."""
-
-
-def client_for(
-    shop: Shop, on_request: Callable | None = None, budget_timeout: float = 0.0
-) -> AutoSyncClient:
-    """A background client of the shop's connection, sharing the grant's rate budget. By
-    default it never waits for the budget: BudgetExhausted(retry_after=…) tells the task
-    when to come back, so a worker is never held (a command in the foreground may wait)."""
-    connection_ = shop.connection
-    client = conf.client(
-        ConnectionTokens(connection_.pk),
-        budget_key=f"grant:{connection_.pk}",
-        priority="background",
-    )
-    client.budget_timeout = budget_timeout
-    client.on_request = on_request
-    return client
 
 
 def resource_of(path: str) -> str:
@@ -177,7 +158,12 @@ class ShopSync:
         self.owner = owner
         self.shop = sync_run.shop
         self.remote = self.shop.remote_id
-        self.client = client_for(self.shop, self._counted, budget_timeout)
+        self.client = client_for(
+            self.shop,
+            priority="background",
+            budget_timeout=budget_timeout,
+            on_request=self._counted,
+        )
         self.detailed: set[int] = set()
         # Open work orders whose list form differed from the mirror when a page came in.
         self.wanted_details: set[int] = set()

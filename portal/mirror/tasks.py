@@ -1,9 +1,10 @@
-"""Celery tasks of the mirror: thin, taking ids, with an explicit retry policy.
+"""Celery tasks of the mirror: thin, taking ids, under the portal's task policy
+(portal.celery.ReliableTask: delivered again when a worker dies, failures retried with backoff
+a bounded number of times).
 
 Work is recorded in the database before it is queued (a SyncRun, a WebhookEvent), so a lost
 broker message is found again by a sweeper; tasks are idempotent, so running one twice (a
-redelivery, a sweeper and the original both) is harmless. acks_late + reject_on_worker_lost:
-a task whose worker dies is delivered again rather than dropped.
+redelivery, a sweeper and the original both) is harmless.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.autosync.errors import AutoSyncError, BudgetExhausted
-from portal.celery import TransactionAwareTask
+from portal.celery import ReliableTask
 from portal.shops.models import Shop
 
 from . import events, lease, sync
@@ -32,7 +33,6 @@ COVERED_BY = {
     SyncRun.Mode.INCREMENTAL: (SyncRun.Mode.FULL, SyncRun.Mode.INCREMENTAL),
     SyncRun.Mode.OPEN: (SyncRun.Mode.FULL, SyncRun.Mode.OPEN),
 }
-MAX_RETRIES = 8
 #: An error that is not AutoSync's (a bug, a database refusing a value) is tried again only
 #: a few times: it is rarely transient, and the run must reach an end soon.
 MAX_UNEXPECTED_RETRIES = 3
@@ -44,13 +44,6 @@ MAX_EVENT_ATTEMPTS = 20
 DEAD_AFTER = timedelta(minutes=10)
 #: However it waits and resumes, a run ends within this time (the sweeper fails it).
 MAX_RUN_AGE = timedelta(hours=24)
-
-RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "base": TransactionAwareTask}
-
-
-def backoff(retries: int) -> float:
-    """5 s, 10 s, 20 s … capped at 5 minutes, with jitter so workers do not retry in step."""
-    return min(300.0, 5.0 * 2**retries) * random.uniform(0.75, 1.25)
 
 
 def budget_countdown(exc: BudgetExhausted) -> float:
@@ -89,7 +82,7 @@ def _dead(sync_run: SyncRun) -> bool:
     return last_sign < now - DEAD_AFTER
 
 
-@shared_task(bind=True, max_retries=None, **RELIABLE)
+@shared_task(bind=True, base=ReliableTask)
 def run_sync(self, run_id: int, failures: int = 0) -> str:
     """Carry out a recorded sync run (see portal.mirror.sync.run). It never waits in the
     worker: when the budget or the lease has no room it is queued again for later (that is
@@ -108,7 +101,7 @@ def run_sync(self, run_id: int, failures: int = 0) -> str:
             return SyncRun.Status.SKIPPED
         countdown = min(busy.seconds, 60.0) + random.uniform(1, 5)
         _wait(run_id, countdown, SyncRun.WaitReason.LEASE)
-        raise self.retry(countdown=countdown, kwargs={"failures": failures}) from None
+        self.retry_wait(countdown)
     except lease.LeaseLost:
         log.warning("Sync run %s lost its lease; the sweeper resumes it if needed", run_id)
         return "lease_lost"
@@ -116,17 +109,17 @@ def run_sync(self, run_id: int, failures: int = 0) -> str:
         # The shared budget has no room now: come back when it has, from the saved progress.
         countdown = budget_countdown(exc)
         _wait(run_id, countdown, SyncRun.WaitReason.BUDGET)
-        raise self.retry(countdown=countdown, kwargs={"failures": failures}) from None
+        self.retry_wait(countdown)
     except Exception as exc:
         expected = isinstance(exc, AutoSyncError)  # sync.run ends the permanent ones
         if not expected:
             log.exception("Sync run %s failed", run_id)
-        if failures >= (MAX_RETRIES if expected else MAX_UNEXPECTED_RETRIES):
+        if failures >= (self.max_failures if expected else MAX_UNEXPECTED_RETRIES):
             _fail(run_id, _message(exc))
             return SyncRun.Status.FAILED
-        countdown = max(backoff(failures), getattr(exc, "retry_after", None) or 0)
+        countdown = self.failure_countdown(exc, failures)
         _wait(run_id, countdown, SyncRun.WaitReason.RETRY, _message(exc))
-        raise self.retry(countdown=countdown, kwargs={"failures": failures + 1}) from None
+        self.retry_failure(exc, failures, countdown)
 
 
 def _message(exc: Exception) -> str:
@@ -171,7 +164,7 @@ def _fail(run_id: int, error: str) -> None:
     log.warning("Sync run %s failed: %s", run_id, error)
 
 
-@shared_task(**RELIABLE)
+@shared_task(base=ReliableTask)
 def schedule_syncs(mode: str) -> int:
     """Beat: request a sync of every syncable shop (shops that need reconnecting pause)."""
     shop_ids = list(Shop.objects.syncable().values_list("pk", flat=True))
@@ -180,7 +173,7 @@ def schedule_syncs(mode: str) -> int:
     return len(shop_ids)
 
 
-@shared_task(**RELIABLE)
+@shared_task(base=ReliableTask)
 def resume_stalled_runs() -> int:
     """Beat: queue again the runs whose worker vanished (no heartbeat within the lease) or
     whose message was lost (pending, never started) — the database is the record of work.
@@ -205,7 +198,7 @@ def resume_stalled_runs() -> int:
     return len(ids)
 
 
-@shared_task(bind=True, max_retries=None, **RELIABLE)
+@shared_task(bind=True, base=ReliableTask)
 def process_event(self, event_id: int, failures: int = 0) -> str:
     """Apply one recorded webhook event to the mirror (a no-op once processed). It sends no
     request; any failure is recorded on the event and retried a bounded number of times."""
@@ -217,10 +210,10 @@ def process_event(self, event_id: int, failures: int = 0) -> str:
         events.failed(event_id, exc, final=final)
         if final:
             return "failed"
-        raise self.retry(countdown=backoff(failures), kwargs={"failures": failures + 1}) from None
+        self.retry_failure(exc, failures)
 
 
-@shared_task(bind=True, max_retries=None, **RELIABLE)
+@shared_task(bind=True, base=ReliableTask)
 def refresh_work_order(
     self, shop_id: int, remote_id: int, seen_at: str, event_id: int | None = None, failures: int = 0
 ) -> str:
@@ -230,12 +223,12 @@ def refresh_work_order(
     try:
         outcome = events.refresh_detail(shop_id, remote_id, datetime.fromisoformat(seen_at))
     except BudgetExhausted as exc:
-        raise self.retry(countdown=budget_countdown(exc), kwargs={"failures": failures}) from None
+        self.retry_wait(budget_countdown(exc))
     except Exception as exc:
         retryable = isinstance(exc, AutoSyncError) and not exc.permanent
         if not isinstance(exc, AutoSyncError):
             log.exception("Detail of work order %s (shop %s) failed", remote_id, shop_id)
-        limit = MAX_RETRIES if retryable else MAX_UNEXPECTED_RETRIES
+        limit = self.max_failures if retryable else MAX_UNEXPECTED_RETRIES
         if (isinstance(exc, AutoSyncError) and exc.permanent) or failures >= limit:
             log.warning("Gave up work order %s's detail (shop %s): %s", remote_id, shop_id, exc)
             if event_id is not None:
@@ -243,14 +236,13 @@ def refresh_work_order(
                     last_error=f"work order detail: {_message(exc)}"[:2000]
                 )
             return "failed"
-        countdown = max(backoff(failures), getattr(exc, "retry_after", None) or 0)
-        raise self.retry(countdown=countdown, kwargs={"failures": failures + 1}) from None
+        self.retry_failure(exc, failures)
     if event_id is not None:
         WebhookEvent.objects.filter(pk=event_id).update(outcome=outcome[:64], last_error="")
     return outcome
 
 
-@shared_task(**RELIABLE)
+@shared_task(base=ReliableTask)
 def sweep_events() -> int:
     """Beat: queue again the events that were recorded but not processed in time."""
     ids = list(
@@ -267,7 +259,7 @@ def sweep_events() -> int:
     return len(ids)
 
 
-@shared_task(**RELIABLE)
+@shared_task(base=ReliableTask)
 def prune_events() -> int:
     """Beat: delete webhook events older than MIRROR_WEBHOOK_RETENTION_DAYS. Their bodies are
     personal data, kept only as long as processing and duplicate detection need them."""

@@ -1,4 +1,5 @@
-"""The mirror's URLs: AutoSync's webhooks, and a shop's sync progress."""
+"""The mirror's URLs: AutoSync's webhooks (a path AutoSync knows: it stays), and a shop's
+sync progress among the shop's staff pages."""
 
 from django.urls import path
 

@@ -7,15 +7,16 @@ import json
 import logging
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from portal.autosync.signatures import verify_signature
+from portal.http import StaffRequest
+from portal.shops.access import shop_member
 from portal.shops.models import Membership, Shop
 
 from . import progress, records
@@ -97,14 +98,11 @@ def autosync_webhook(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"received": True, "duplicate": False})
 
 
-@login_required
+@shop_member()
 @require_GET
 @vary_on_headers("HX-Request")
-def shop_sync(request: HttpRequest, shop_id: int) -> HttpResponse:
+def shop_sync(request: StaffRequest, membership: Membership) -> HttpResponse:
     """A shop's sync: progress bars per resource while it runs, the books after."""
-    membership = get_object_or_404(
-        Membership.objects.select_related("shop__connection"), user=request.user, shop_id=shop_id
-    )
     # ?panel=1 is the shop page's panel: the bars only, polled while a sync runs.
     context = progress.context(membership.shop, compact=request.GET.get("panel") == "1")
     template = "mirror/sync.html#progress" if request.htmx else "mirror/sync.html"

@@ -15,8 +15,8 @@ class MembershipInline(admin.TabularInline):
 class ShopAdmin(admin.ModelAdmin):
     list_display = ("name", "remote_id", "granted", "connection", "created_at")
     list_filter = ("granted", "connection__status")
-    search_fields = ("name", "slug", "remote_id")
-    readonly_fields = ("remote_id", "connection", "created_at", "updated_at")
+    search_fields = ("name", "slug", "remote_slug", "remote_id")
+    readonly_fields = ("remote_id", "slug", "connection", "created_at", "updated_at")
     inlines = (MembershipInline,)
 
 

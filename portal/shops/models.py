@@ -13,6 +13,7 @@ from django.utils import timezone
 from portal import crypto
 from portal.autosync.oauth import TokenResponse
 from portal.autosync.text import clean
+from portal.shops import slugs
 
 
 class Connection(models.Model):
@@ -94,7 +95,10 @@ class Shop(models.Model):
 
     remote_id = models.BigIntegerField(unique=True, help_text="The shop's id at AutoSync.")
     name = models.CharField(max_length=255)
-    slug = models.CharField(max_length=255, blank=True)
+    # The portal's slug, unique, kept when the name changes (links stay valid); AutoSync's
+    # own slug is unique only within one AutoSync account.
+    slug = models.SlugField(max_length=slugs.MAX_LENGTH, unique=True, editable=False)
+    remote_slug = models.CharField(max_length=255, blank=True)
     remote_status = models.CharField(max_length=32, blank=True)
     connection = models.ForeignKey(
         Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="shops"
@@ -119,6 +123,11 @@ class Shop(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugs.unique_slug(self.name, Shop.objects.exclude(pk=self.pk))
+        super().save(*args, **kwargs)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -196,6 +205,11 @@ class Role(models.TextChoices):
     STAFF = "staff", "Staff"
 
 
+#: Only owners change roles or the connection; owners and managers build the team.
+OWNERS = frozenset({Role.OWNER})
+MANAGERS = frozenset({Role.OWNER, Role.MANAGER})
+
+
 class Membership(models.Model):
     """A staff user's place in a shop's team."""
 
@@ -220,7 +234,7 @@ class Membership(models.Model):
     @property
     def can_invite(self) -> bool:
         """Owners and managers build the team; only owners change roles or the connection."""
-        return self.role in (Role.OWNER, Role.MANAGER)
+        return self.role in MANAGERS
 
     def invitable_roles(self) -> list[tuple[str, str]]:
         if self.is_owner:

@@ -1,21 +1,23 @@
-"""What happens to shops and connections: connect, reconnect, lose the grant, disconnect."""
+"""What happens to shops and connections: consent, connect, reconnect, lose the grant,
+disconnect."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
 from portal import crypto
+from portal.autosync import errors, grants
 from portal.autosync.oauth import TokenResponse
 from portal.autosync.text import clean
-from portal.shops import remote
 from portal.shops.models import Connection, Membership, Role, Shop
 from portal.shops.signals import connection_needs_reconnecting, shop_disconnected
 
@@ -32,6 +34,75 @@ class ConnectOutcome:
     @property
     def refused(self) -> bool:
         return bool(self.taken)
+
+
+@dataclass
+class ConsentResult:
+    """How a consent round trip ended: `failure` (a reason the callback has a page for) and
+    its `detail`, or `taken` (shops of another team), or the connected `shops`."""
+
+    failure: str | None = None
+    detail: str = ""
+    taken: list[str] = field(default_factory=list)
+    shops: list[Shop] = field(default_factory=list)
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.shops)
+
+
+@sensitive_variables()
+def complete_consent(user, state_data: dict, query: Mapping[str, str]) -> ConsentResult:
+    """The end of a consent this session started (`state_data`, from grants.pop_state), with
+    AutoSync's answer in `query`: exchange the code, list the shops the grant reaches and
+    connect them for `user`.
+
+    Once tokens were issued, every way of not keeping them (a refusal, an error of AutoSync,
+    a bug of ours) revokes the grant here before returning or raising: a grant the portal
+    does not keep must not stay live."""
+    error = query.get("error")
+    if error == "access_denied":
+        return ConsentResult(failure="denied")
+    code = query.get("code")
+    if error or not code:
+        log.warning("AutoSync's consent came back with error %r", error)
+        return ConsentResult(failure="refused", detail=f"AutoSync answered: {error or 'no code'}.")
+    try:
+        tokens = grants.exchange(state_data, code)
+    except grants.CodeRejected:
+        return ConsentResult(failure="code")
+    except errors.AutoSyncError as exc:
+        log.warning("Exchanging a consent code failed: %r", exc)
+        return ConsentResult(failure="refused" if exc.permanent else "down")
+    result = None
+    try:
+        result = _keep(user, tokens)
+        return result
+    finally:
+        if result is None or not result.connected:
+            grants.revoke_issued(tokens)
+
+
+@sensitive_variables()
+def _keep(user, tokens: TokenResponse) -> ConsentResult:
+    try:
+        remote_shops = grants.list_shops(tokens.access_token)
+    except errors.AutoSyncError as exc:
+        log.warning("Listing the shops of a new grant failed: %r", exc)
+        if isinstance(exc, errors.InsufficientScope):
+            detail = "The shops list was not part of the grant."
+            return ConsentResult(failure="refused", detail=detail)
+        return ConsentResult(failure="refused" if exc.permanent else "down")
+    if not remote_shops:
+        return ConsentResult(failure="refused", detail="No shop was selected on AutoSync's page.")
+    try:
+        outcome = connect(user, tokens, remote_shops)
+    except IntegrityError:
+        # Another consent for the same new shops was saved at the same moment.
+        return ConsentResult(failure="refused", detail="The shops were being connected twice.")
+    if outcome.refused:
+        return ConsentResult(taken=outcome.taken)
+    return ConsentResult(shops=outcome.shops)
 
 
 @sensitive_variables()
@@ -72,7 +143,7 @@ def connect(user, tokens: TokenResponse, remote_shops: list[dict]) -> ConnectOut
         for data in remote_shops:
             shop = existing.get(int(data["id"])) or Shop(remote_id=int(data["id"]))
             shop.name = clean(str(data.get("name") or ""))[:255] or f"Shop {data['id']}"
-            shop.slug = clean(str(data.get("slug") or ""))[:255]
+            shop.remote_slug = clean(str(data.get("slug") or ""))[:255]
             shop.remote_status = clean(str(data.get("status") or ""))[:32]
             shop.keep_public_details(data)
             shop.connection = connection
@@ -91,7 +162,7 @@ def connect(user, tokens: TokenResponse, remote_shops: list[dict]) -> ConnectOut
                 other.save()
     # After the commit, so that a failed write never leaves the portal without a live grant.
     for refresh_token in filter(None, replaced):
-        remote.revoke(refresh_token)
+        grants.revoke(refresh_token)
     return ConnectOutcome(connection=connection, shops=shops)
 
 
@@ -152,5 +223,5 @@ def disconnect(connection: Connection) -> tuple[list[Shop], bool]:
             shop_disconnected.send(sender=Shop, shop=shop)
     # After the commit: the portal has stopped using the grant whatever AutoSync answers.
     # Revoking the refresh token ends the whole grant (RFC 7009 §2.1).
-    revoked = remote.revoke(refresh_token) if refresh_token else True
+    revoked = grants.revoke(refresh_token) if refresh_token else True
     return shops, revoked

@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from portal.autosync import conf, errors
+from portal.autosync import conf, errors, grants
 from portal.autosync.budget import Priority
-from portal.autosync.client import AutoSyncClient
-from portal.shops import remote, services
-from portal.shops.models import Connection
+from portal.autosync.client import AutoSyncClient, OnRequest
+from portal.shops import services
+from portal.shops.models import Connection, Shop
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class ConnectionTokens:
             ):
                 return current  # another caller refreshed while we waited for the lock
             try:
-                tokens = remote.refresh_tokens(connection.refresh_token)
+                tokens = grants.refresh_tokens(connection.refresh_token)
             except errors.GrantRevoked as exc:
                 rejection = exc
             else:
@@ -81,8 +81,20 @@ def _require_connected(connection: Connection) -> None:
         )
 
 
-def client_for(connection: Connection, priority: Priority = "background") -> AutoSyncClient:
-    """An AutoSync client for the shops of `connection`, on the grant's shared rate budget."""
+def client_for(
+    shop: Shop,
+    *,
+    priority: Priority,
+    budget_timeout: float | None = None,
+    on_request: OnRequest | None = None,
+) -> AutoSyncClient:
+    """The AutoSync client for `shop`: its connection's tokens, on the grant's shared rate
+    budget, with the policy of `priority` (portal.autosync.conf.POLICIES): "background" for
+    syncs and webhook follow-ups, "interactive" when a person waits on the answer."""
     return conf.client(
-        ConnectionTokens(connection.pk), budget_key=f"grant:{connection.pk}", priority=priority
+        ConnectionTokens(shop.connection_id),
+        budget_key=f"grant:{shop.connection_id}",
+        priority=priority,
+        budget_timeout=budget_timeout,
+        on_request=on_request,
     )

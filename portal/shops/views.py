@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,11 +14,12 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from portal.shops import consent, invites, services
+from portal.autosync import grants
+from portal.http import StaffRequest
+from portal.shops import invites, services
+from portal.shops.access import MANAGERS, OWNERS, shop_member
 from portal.shops.forms import InviteForm
 from portal.shops.models import Connection, Invite, Membership, Role, Shop
-
-log = logging.getLogger(__name__)
 
 # Each way a consent round trip can fail: (HTTP status, title, what happened, what to do).
 FAILURES = {
@@ -71,23 +70,9 @@ def _failure(request: HttpRequest, reason: str, detail: str = "") -> HttpRespons
     return render(request, "shops/connect_failed.html", context, status=status)
 
 
-def _membership(request: HttpRequest, shop_id: int) -> Membership:
-    """The user's place in the shop; a shop they are not in does not exist (404)."""
-    return get_object_or_404(
-        Membership.objects.select_related("shop__connection"), user=request.user, shop_id=shop_id
-    )
-
-
-def _owner(request: HttpRequest, shop_id: int) -> Membership:
-    membership = _membership(request, shop_id)
-    if not membership.is_owner:
-        raise PermissionDenied("Only the shop's owners can do this.")
-    return membership
-
-
 @login_required
 @require_GET
-def shop_list(request: HttpRequest) -> HttpResponse:
+def shop_list(request: StaffRequest) -> HttpResponse:
     memberships = (
         Membership.objects.filter(user=request.user)
         .select_related("shop__connection")
@@ -110,10 +95,11 @@ def connect(request: HttpRequest) -> HttpResponse:
         return _failure(request, "unregistered")
     if request.method == "GET":
         scopes = [
-            {"scope": scope, "reason": reason} for scope, reason in consent.SCOPE_REASONS.items()
+            {"scope": scope, "reason": reason} for scope, reason in grants.SCOPE_REASONS.items()
         ]
         return render(request, "consent/connect.html", {"scopes": scopes})
-    return consent.authorize_redirect(request)
+    callback = settings.PORTAL_BASE_URL + reverse("shops:connect-callback")
+    return grants.authorize_redirect(request, callback)
 
 
 @sensitive_variables()  # every local: the code, the PKCE verifier, the tokens
@@ -121,17 +107,10 @@ def connect(request: HttpRequest) -> HttpResponse:
 @require_GET
 def connect_callback(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
-    state_data = consent.pop_state(request, state)
+    state_data = grants.pop_state(request, state)
     if state_data is None:
         return _repeated_callback(request, state) or _failure(request, "state")
-    error = request.GET.get("error")
-    if error == "access_denied":
-        return _failure(request, "denied")
-    if error or not request.GET.get("code"):
-        log.warning("AutoSync's consent came back with error %r", error)
-        return _failure(request, "refused", detail=f"AutoSync answered: {error or 'no code'}.")
-
-    result = consent.complete(request.user, state_data, request.GET["code"])
+    result = services.complete_consent(request.user, state_data, request.GET)
     if result.failure:
         return _failure(request, result.failure, detail=result.detail)
     if result.taken:
@@ -159,11 +138,10 @@ def _repeated_callback(request: HttpRequest, state: str) -> HttpResponse | None:
     return redirect("mirror:shop-sync", shop_id=first.pk)
 
 
-@login_required
+@shop_member()
 @require_GET
 @vary_on_headers("HX-Request")
-def shop_detail(request: HttpRequest, shop_id: int) -> HttpResponse:
-    membership = _membership(request, shop_id)
+def shop_detail(request: StaffRequest, membership: Membership) -> HttpResponse:
     return _render_detail(request, membership, _invite_form(membership))
 
 
@@ -171,14 +149,7 @@ def _invite_form(membership: Membership, data=None) -> InviteForm:
     return InviteForm(data, shop=membership.shop, roles=membership.invitable_roles())
 
 
-def _inviter(request: HttpRequest, shop_id: int) -> Membership:
-    membership = _membership(request, shop_id)
-    if not membership.can_invite:
-        raise PermissionDenied("Only owners and managers invite teammates.")
-    return membership
-
-
-def _team_changed(request: HttpRequest, membership: Membership, message: str) -> HttpResponse:
+def _team_changed(request: StaffRequest, membership: Membership, message: str) -> HttpResponse:
     """After a change to the team: the team part for htmx, the shop page otherwise."""
     messages.success(request, message)
     if request.htmx:
@@ -187,7 +158,7 @@ def _team_changed(request: HttpRequest, membership: Membership, message: str) ->
 
 
 def _render_detail(
-    request: HttpRequest, membership: Membership, form: InviteForm, status: int = 200
+    request: StaffRequest, membership: Membership, form: InviteForm, status: int = 200
 ) -> HttpResponse:
     shop = membership.shop
     context = {
@@ -203,11 +174,10 @@ def _render_detail(
     return render(request, template, context, status=status)
 
 
-@login_required
+@shop_member(MANAGERS)
 @require_POST
 @vary_on_headers("HX-Request")
-def shop_invite(request: HttpRequest, shop_id: int) -> HttpResponse:
-    membership = _inviter(request, shop_id)
+def shop_invite(request: StaffRequest, membership: Membership) -> HttpResponse:
     form = _invite_form(membership, request.POST)
     if not form.is_valid():
         return _render_detail(request, membership, form, status=422)
@@ -229,21 +199,19 @@ def _pending_invite(membership: Membership, invite_id: int) -> Invite:
     return invite
 
 
-@login_required
+@shop_member(MANAGERS)
 @require_POST
 @vary_on_headers("HX-Request")
-def invite_resend(request: HttpRequest, shop_id: int, invite_id: int) -> HttpResponse:
-    membership = _inviter(request, shop_id)
+def invite_resend(request: StaffRequest, membership: Membership, invite_id: int) -> HttpResponse:
     invite = _pending_invite(membership, invite_id)
     invites.send(invite)
     return _team_changed(request, membership, f"Invite sent to {invite.email} again.")
 
 
-@login_required
+@shop_member(MANAGERS)
 @require_POST
 @vary_on_headers("HX-Request")
-def invite_cancel(request: HttpRequest, shop_id: int, invite_id: int) -> HttpResponse:
-    membership = _inviter(request, shop_id)
+def invite_cancel(request: StaffRequest, membership: Membership, invite_id: int) -> HttpResponse:
     invite = _pending_invite(membership, invite_id)
     invite.delete()  # its link now says it was withdrawn
     return _team_changed(request, membership, f"Invite of {invite.email} cancelled.")
@@ -259,11 +227,10 @@ def _teammate(membership: Membership, member_id: int) -> Membership:
     return other
 
 
-@login_required
+@shop_member(OWNERS)
 @require_POST
 @vary_on_headers("HX-Request")
-def member_role(request: HttpRequest, shop_id: int, member_id: int) -> HttpResponse:
-    membership = _owner(request, shop_id)
+def member_role(request: StaffRequest, membership: Membership, member_id: int) -> HttpResponse:
     other = _teammate(membership, member_id)
     role = request.POST.get("role", "")
     if role not in Role.values:
@@ -274,33 +241,29 @@ def member_role(request: HttpRequest, shop_id: int, member_id: int) -> HttpRespo
     return _team_changed(request, membership, f"{name} is now {Role(role).label.lower()}.")
 
 
-@login_required
+@shop_member(OWNERS)
 @require_POST
 @vary_on_headers("HX-Request")
-def member_remove(request: HttpRequest, shop_id: int, member_id: int) -> HttpResponse:
-    membership = _owner(request, shop_id)
+def member_remove(request: StaffRequest, membership: Membership, member_id: int) -> HttpResponse:
     other = _teammate(membership, member_id)
     other.delete()
     name = other.user.get_full_name() or other.user.email
     return _team_changed(request, membership, f"{name} was removed from the team.")
 
 
-@login_required
+@shop_member(OWNERS)
 @require_http_methods(["GET", "POST"])
-def shop_disconnect(request: HttpRequest, shop_id: int) -> HttpResponse:
-    membership = _owner(request, shop_id)
+def shop_disconnect(request: StaffRequest, membership: Membership) -> HttpResponse:
     connection = membership.shop.connection
     if connection is None or connection.status == Connection.Status.DISCONNECTED:
         messages.info(request, f"{membership.shop.name} is not connected.")
-        return redirect("shops:detail", shop_id=shop_id)
+        return redirect("shops:detail", shop_id=membership.shop_id)
     shops = list(connection.shops.all())
     # The grant is AutoSync's unit: disconnecting ends it for every shop it reaches, so the
     # person doing it must own them all.
-    not_owned = [
-        s.name
-        for s in shops
-        if not s.memberships.filter(user=request.user, role=Role.OWNER).exists()
-    ]
+    owner_of = Membership.objects.filter(user=request.user, role__in=OWNERS, shop__in=shops)
+    owned = set(owner_of.values_list("shop_id", flat=True))
+    not_owned = [s.name for s in shops if s.pk not in owned]
     if request.method == "POST" and not not_owned:
         shops, revoked = services.disconnect(connection)
         messages.success(request, f"Disconnected {', '.join(s.name for s in shops)}.")
@@ -332,9 +295,3 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("shops:detail", shop_id=membership.shop_id)
     context = {"invite": pending, "here": request.get_full_path(), "role": Role(pending.role).label}
     return render(request, "shops/invite.html", context)
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("shops:list")
-    return render(request, "home.html", {"signup_url": reverse("signup")})

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('shops', '0003_shop_details'),
+        ('shops', '0004_shop_details'),
     ]
 
     operations = [

@@ -214,22 +214,22 @@ def test_an_admin_users_session_has_a_shorter_lifetime(client, admin_user, setti
 
 def test_the_account_page_is_linked_from_the_navigation_and_changes_the_name(client, cast):
     client.force_login(cast.owner)
-    assert b'href="/account/"' in client.get("/shops/").content
-    saved = client.post("/account/", {"name": "Alice Smith", "email": "alice@example.com"})
+    assert b'href="/accounts/"' in client.get("/shops/").content
+    saved = client.post("/accounts/", {"name": "Alice Smith", "email": "alice@example.com"})
     assert saved.status_code == 302
     cast.owner.refresh_from_db()
     assert cast.owner.name == "Alice Smith" and cast.owner.email_verified
-    assert b'href="/accounts/password_change/"' in client.get("/account/").content
+    assert b'href="/accounts/password_change/"' in client.get("/accounts/").content
 
 
 def test_changing_the_email_needs_the_password_and_the_new_address_to_confirm(client, cast):
     client.force_login(cast.owner)
-    refused = client.post("/account/", {"name": "Alice", "email": "alice@work.example"})
+    refused = client.post("/accounts/", {"name": "Alice", "email": "alice@work.example"})
     assert refused.status_code == 422 and b"current password" in refused.content
     assert b"alice@work.example" not in refused.content.split(b"<main")[0]  # nav unchanged
 
     asked = client.post(
-        "/account/",
+        "/accounts/",
         {"name": "Alice", "email": "Alice@Work.example", "current_password": PASSWORD},
     )
     assert asked.status_code == 302
@@ -247,10 +247,10 @@ def test_changing_the_email_needs_the_password_and_the_new_address_to_confirm(cl
 def test_the_account_page_does_not_say_whether_another_account_has_an_address(client, cast):
     client.force_login(cast.owner)
     free = client.post(
-        "/account/", {"name": "A", "email": "free@example.com", "current_password": PASSWORD}
+        "/accounts/", {"name": "A", "email": "free@example.com", "current_password": PASSWORD}
     )
     taken = client.post(
-        "/account/", {"name": "A", "email": "BOB@example.com", "current_password": PASSWORD}
+        "/accounts/", {"name": "A", "email": "BOB@example.com", "current_password": PASSWORD}
     )
     assert (taken.status_code, taken["Location"]) == (free.status_code, free["Location"])
     assert mail.outbox[-1].to == ["bob@example.com"]  # its owner hears of it

@@ -150,22 +150,22 @@ def mailbox(settings, tmp_path):
 
 
 def test_the_development_mailbox_lists_and_shows_kept_messages(client, mailbox):
-    listing = client.get("/dev/mail/")
+    listing = client.get("/accounts/dev/mail/")
     assert b"First" in listing.content and b"Second" in listing.content
-    link = re.search(rb'href="(/dev/mail/[^"]+)">First', listing.content).group(1).decode()
+    link = re.search(rb'href="(/accounts/dev/mail/[^"]+)">First', listing.content).group(1).decode()
     shown = client.get(link)
     assert b'<a href="http://example.com/x"' in shown.content
 
 
 def test_the_development_mailbox_does_not_exist_in_production(client, mailbox, settings):
     settings.DEBUG = False
-    assert client.get("/dev/mail/").status_code == 404
-    assert client.get("/dev/mail/20260101-000000-1.log/0/").status_code == 404
+    assert client.get("/accounts/dev/mail/").status_code == 404
+    assert client.get("/accounts/dev/mail/20260101-000000-1.log/0/").status_code == 404
 
 
 def test_the_development_mailbox_needs_its_own_setting_even_with_debug(client, mailbox, settings):
     settings.PORTAL_DEV_MAILBOX = False
-    assert client.get("/dev/mail/").status_code == 404
+    assert client.get("/accounts/dev/mail/").status_code == 404
     assert b"Mailbox (dev)" not in client.get("/").content
 
 
@@ -173,16 +173,16 @@ def test_the_development_mailbox_answers_only_loopback_or_a_superuser(
     client, mailbox, cast, admin_user
 ):
     remote = {"REMOTE_ADDR": "203.0.113.7"}
-    assert client.get("/dev/mail/", **remote).status_code == 404
+    assert client.get("/accounts/dev/mail/", **remote).status_code == 404
     # A proxy on the same machine connects from 127.0.0.1 but speaks for someone else.
     proxied = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
-    assert client.get("/dev/mail/", **proxied).status_code == 404
+    assert client.get("/accounts/dev/mail/", **proxied).status_code == 404
     client.force_login(cast.owner)  # a signed-in shop user is not enough
-    assert client.get("/dev/mail/", **remote).status_code == 404
+    assert client.get("/accounts/dev/mail/", **remote).status_code == 404
     assert b"Mailbox (dev)" not in client.get("/", **remote).content
     client.force_login(admin_user)
-    assert client.get("/dev/mail/", **remote).status_code == 200
+    assert client.get("/accounts/dev/mail/", **remote).status_code == 200
 
 
 def test_the_development_mailbox_refuses_paths_outside_its_folder(client, mailbox):
-    assert client.get("/dev/mail/..%2F..%2Fetc%2Fpasswd/0/").status_code == 404
+    assert client.get("/accounts/dev/mail/..%2F..%2Fetc%2Fpasswd/0/").status_code == 404

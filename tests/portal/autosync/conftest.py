@@ -1,6 +1,7 @@
 """Fixtures of the client's tests: fresh API keys on the live sandbox and clients that use them."""
 
 import pytest
+from django.conf import settings
 
 from portal.autosync.budget import MemoryBudget
 from portal.autosync.client import AutoSyncClient
@@ -59,6 +60,7 @@ def make_client(live_sandbox, api_key):
     def make(server=None, tokens=None, **options) -> AutoSyncClient:
         options.setdefault("budget", MemoryBudget())
         options.setdefault("budget_key", "tests")
+        options.setdefault("timeout", settings.AUTOSYNC_TIMEOUT)
         return AutoSyncClient(
             (server or live_sandbox).api_url, tokens or StaticToken(api_key), **options
         )

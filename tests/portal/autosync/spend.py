@@ -43,6 +43,7 @@ def main() -> None:
         budget=budget,
         budget_key=args.key,
         priority=args.priority,
+        timeout=30,
         retries=0,  # any failure must show, not be retried away
         on_request=lambda method, path, status, seconds: statuses.append(status),
     )

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.conf import settings
 
 from portal.autosync import errors, oauth
 from portal.autosync.budget import MemoryBudget
@@ -106,13 +107,39 @@ class Grant:
             self.app["client_id"],
             self.app["client_secret"],
             self.tokens.refresh_token,
+            timeout=settings.AUTOSYNC_TIMEOUT,
         )
         return self.tokens.access_token
 
 
+def refresh(url: str, app: dict, refresh_token: str) -> TokenResponse:
+    return oauth.refresh_tokens(
+        url,
+        app["client_id"],
+        app["client_secret"],
+        refresh_token,
+        timeout=settings.AUTOSYNC_TIMEOUT,
+    )
+
+
+def client_of(server, grant: Grant) -> AutoSyncClient:
+    return AutoSyncClient(
+        server.api_url,
+        grant,
+        budget=MemoryBudget(),
+        budget_key="grant",
+        timeout=settings.AUTOSYNC_TIMEOUT,
+    )
+
+
 def revoke(server, app: dict, token: str, hint: str) -> None:
     oauth.revoke(
-        oauth.revoke_url(server.api_url), app["client_id"], app["client_secret"], token, hint
+        oauth.revoke_url(server.api_url),
+        app["client_id"],
+        app["client_secret"],
+        token,
+        hint,
+        timeout=settings.AUTOSYNC_TIMEOUT,
     )
 
 
@@ -132,6 +159,7 @@ def test_a_refresh_issues_new_tokens_and_rotates_the_refresh_token(live_sandbox,
         app["client_id"],
         app["client_secret"],
         first.refresh_token,
+        timeout=settings.AUTOSYNC_TIMEOUT,
     )
     assert second.access_token != first.access_token
     assert second.refresh_token not in (None, first.refresh_token)
@@ -145,12 +173,12 @@ def test_a_refresh_issues_new_tokens_and_rotates_the_refresh_token(live_sandbox,
 def test_a_used_refresh_token_raises_grant_revoked(live_sandbox, app, connect):
     first = connect("shops:read")
     url = oauth.token_url(live_sandbox.api_url)
-    second = oauth.refresh_tokens(url, app["client_id"], app["client_secret"], first.refresh_token)
+    second = refresh(url, app, first.refresh_token)
     # Once its successor has been used, the first refresh token is past AutoSync's grace
     # period (a lost answer may be asked for again only until then).
-    oauth.refresh_tokens(url, app["client_id"], app["client_secret"], second.refresh_token)
+    refresh(url, app, second.refresh_token)
     with pytest.raises(errors.GrantRevoked) as info:
-        oauth.refresh_tokens(url, app["client_id"], app["client_secret"], first.refresh_token)
+        refresh(url, app, first.refresh_token)
     assert info.value.code == "invalid_grant" and info.value.permanent
     assert isinstance(info.value, errors.ReconnectRequired)
 
@@ -163,6 +191,7 @@ def test_a_wrong_client_secret_is_a_permanent_oauth_error(live_sandbox, app, con
             app["client_id"],
             "cs_wrong",
             tokens.refresh_token,
+            timeout=settings.AUTOSYNC_TIMEOUT,
         )
     assert info.value.code == "invalid_client" and info.value.permanent
 
@@ -173,6 +202,7 @@ def test_a_missing_scope_raises_insufficient_scope(live_sandbox, app, connect, s
         Grant(live_sandbox, app, connect("shops:read")),
         budget=MemoryBudget(),
         budget_key="grant",
+        timeout=settings.AUTOSYNC_TIMEOUT,
     )
     assert api.get_shop(shop_id)["id"] == shop_id
     with pytest.raises(errors.InsufficientScope) as info:
@@ -185,7 +215,7 @@ def test_a_refused_access_token_is_refreshed_once_and_the_call_retried(
 ):
     grant = Grant(live_sandbox, app, connect("shops:read"))
     revoke(live_sandbox, app, grant.tokens.access_token, "access_token")
-    api = AutoSyncClient(live_sandbox.api_url, grant, budget=MemoryBudget(), budget_key="grant")
+    api = client_of(live_sandbox, grant)
     assert api.get_shop(shop_id)["id"] == shop_id
     assert (grant.refreshes, api.requests_made) == (1, 2)
 
@@ -193,7 +223,7 @@ def test_a_refused_access_token_is_refreshed_once_and_the_call_retried(
 def test_a_grant_the_shop_revoked_raises_reconnect_required(live_sandbox, app, connect, shop_id):
     grant = Grant(live_sandbox, app, connect("shops:read"))
     revoke(live_sandbox, app, grant.tokens.refresh_token, "refresh_token")
-    api = AutoSyncClient(live_sandbox.api_url, grant, budget=MemoryBudget(), budget_key="grant")
+    api = client_of(live_sandbox, grant)
     with pytest.raises(errors.ReconnectRequired):
         api.get_shop(shop_id)
     assert grant.refreshes == 1

@@ -97,7 +97,7 @@ def make_shop(remote: dict, api_key: str, granted: bool = True) -> Shop:
     return Shop.objects.create(
         remote_id=remote["id"],
         name=remote["name"],
-        slug=remote["slug"],
+        remote_slug=remote["slug"],
         connection=connection,
         granted=granted,
     )

@@ -6,7 +6,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from portal.shops import consent
+from portal.autosync import grants
 from portal.shops.models import Connection, Membership, Role, Shop
 from tests.support.portal import SandboxUser, callback_path
 from tests.support.servers import free_port
@@ -42,7 +42,7 @@ def test_connect_sends_the_user_to_autosync_with_state_pkce_and_the_needed_scope
 
 
 def test_connect_asks_only_for_the_reads_it_mirrors_and_the_writes_booking_needs():
-    writes = {scope for scope in consent.SCOPES.split() if scope.endswith(":write")}
+    writes = {scope for scope in grants.SCOPES.split() if scope.endswith(":write")}
     assert writes == {"appointments:write", "customers:write", "vehicles:write"}
 
 
@@ -51,7 +51,7 @@ def test_opening_connect_explains_each_scope_and_offers_a_button_that_posts(clie
     page = client.get("/connect/autosync/")
     assert page.status_code == 200
     html = page.content.decode()
-    for scope, reason in consent.SCOPE_REASONS.items():
+    for scope, reason in grants.SCOPE_REASONS.items():
         assert scope in html and reason.replace("'", "&#x27;") in html
     assert '<form method="post" action="/connect/autosync/">' in html
     assert "csrfmiddlewaretoken" in html
@@ -226,7 +226,7 @@ def test_a_shop_name_with_a_line_break_is_stored_on_one_line_and_invites_still_s
     remote = [{"id": 777, "name": "Evil\r\nBcc: victim@example.com\x00", "slug": "e\nvil"}]
     outcome = services.connect(cast.owner, tokens, remote)
     shop = outcome.shops[0]
-    assert shop.name == "Evil Bcc: victim@example.com" and shop.slug == "e vil"
+    assert shop.name == "Evil Bcc: victim@example.com" and shop.remote_slug == "e vil"
     invites.send(Invite.objects.create(shop=shop, email="dana@example.com"))
     assert mailoutbox[-1].subject.endswith(
         "Evil Bcc: victim@example.com on the AutoSync customer portal"

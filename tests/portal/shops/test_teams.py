@@ -62,7 +62,7 @@ def test_the_shop_page_lists_the_team(client, cast):
 
 
 def invite_link(message) -> str:
-    return re.search(r"http://127\.0\.0\.1:8000(/invites/\S+/)", message.body).group(1)
+    return re.search(r"http://127\.0\.0\.1:8000(/shops/invites/\S+/)", message.body).group(1)
 
 
 def test_an_owner_invites_by_email_and_the_link_makes_a_member(client, cast, django_user_model):
@@ -118,11 +118,11 @@ def test_an_expired_or_forged_invite_link_is_refused(client, cast, monkeypatch):
     invite = Invite.objects.create(shop=cast.shop, email="charlie@example.com", role="owner")
     client.force_login(cast.stranger)
     forged = signing.dumps({"invite": invite.pk}, salt="something else")
-    assert client.get(f"/invites/{forged}/").status_code == 410
+    assert client.get(f"/shops/invites/{forged}/").status_code == 410
 
     token = signing.dumps({"invite": invite.pk}, salt=invites.SALT)
     monkeypatch.setattr(invites, "MAX_AGE_SECONDS", -1)
-    response = client.get(f"/invites/{token}/")
+    response = client.get(f"/shops/invites/{token}/")
     assert response.status_code == 410 and b"expired" in response.content
 
 
@@ -250,3 +250,11 @@ def test_a_stranger_cannot_touch_another_shops_invites_or_members(client, cast):
     ):
         assert client.post(url).status_code == 404, url
     assert Invite.objects.count() == 1 and Membership.objects.filter(pk=bob.pk).exists()
+
+
+def test_an_invite_link_emailed_before_invites_moved_under_shops_still_leads_to_it(client, cast):
+    invite = Invite.objects.create(shop=cast.shop, email="dana@example.com", role="staff")
+    path = link_for(invite).removeprefix("http://127.0.0.1:8000")
+    old = client.get(path.removeprefix("/shops"))
+    assert old.status_code == 301 and old["Location"] == path
+    assert client.get(old["Location"]).status_code == 200

@@ -2,6 +2,7 @@
 grant AutoSync rejects asks the owners to reconnect."""
 
 import logging
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,11 +11,10 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from portal.autosync import errors
-from portal.shops import remote
+from portal.autosync import conf, errors, grants
 from portal.shops.models import Connection, Shop
 from portal.shops.signals import shop_disconnected
-from portal.shops.tokens import ConnectionTokens
+from portal.shops.tokens import ConnectionTokens, client_for
 from tests.portal.shops.test_token_safety import raw_columns
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_a_rejected_token_that_was_already_replaced_is_not_refreshed_again(conne
 def test_a_revoked_grant_needs_reconnecting_pauses_syncing_and_emails_the_owners(
     client, cast, connected, connect_as, shop_owner, django_capture_on_commit_callbacks
 ):
-    remote.revoke(connected.refresh_token)  # e.g. the shop removed the app in AutoSync
+    grants.revoke(connected.refresh_token)  # e.g. the shop removed the app in AutoSync
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(errors.ReconnectRequired):
         ConnectionTokens(connected.pk).refresh(connected.access_token)
 
@@ -136,9 +136,50 @@ def test_tokens_never_reach_the_logs(cast, connect_as, shop_owner, caplog):
     tokens.refresh(connection.access_token)
     connection.refresh_from_db()
     secrets |= {connection.access_token, connection.refresh_token}
-    remote.revoke(connection.refresh_token)
+    grants.revoke(connection.refresh_token)
     with pytest.raises(errors.ReconnectRequired):
         tokens.refresh(connection.access_token)
     assert caplog.records
     for secret in secrets:
         assert secret not in caplog.text
+
+
+@pytest.fixture
+def private_budget(settings):
+    settings.AUTOSYNC_BUDGET_URL = "memory://"
+    conf.shared_budget.cache_clear()
+    yield conf.shared_budget()
+    conf.shared_budget.cache_clear()
+
+
+def spend_background_share(budget, connection: Connection) -> None:
+    while True:
+        try:
+            budget.acquire(f"grant:{connection.pk}", "background", timeout=0)
+        except errors.BudgetExhausted:
+            return
+
+
+def test_a_person_waiting_may_use_the_reserve_that_background_work_leaves(
+    connected, private_budget
+):
+    shop = connected.shops.first()
+    spend_background_share(private_budget, connected)
+
+    background = client_for(shop, priority="background")
+    started = time.monotonic()
+    with pytest.raises(errors.BudgetExhausted) as info:
+        background.get_shop(shop.remote_id)
+    assert time.monotonic() - started < 1  # a worker is never held: it is told when to return
+    assert info.value.retry_after > 0 and background.requests_made == 0
+
+    interactive = client_for(shop, priority="interactive")
+    assert interactive.get_shop(shop.remote_id)["id"] == shop.remote_id
+
+
+def test_the_shops_of_one_grant_share_its_budget(connected, private_budget):
+    first, second = connected.shops.order_by("pk")
+    assert client_for(first, priority="background").get_shop(first.remote_id)
+    spend_background_share(private_budget, connected)
+    with pytest.raises(errors.BudgetExhausted):
+        client_for(second, priority="background").get_shop(second.remote_id)

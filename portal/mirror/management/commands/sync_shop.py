@@ -10,10 +10,10 @@ from portal.shops.models import Shop
 
 
 class Command(BaseCommand):
-    help = "Run one sync of a shop now, in this process (SHOP is its AutoSync id or its slug)."
+    help = "Run one sync of a shop now, in this process (SHOP: its AutoSync id or portal slug)."
 
     def add_arguments(self, parser):
-        parser.add_argument("shop", help="The shop's AutoSync id or slug.")
+        parser.add_argument("shop", help="The shop's AutoSync id or portal slug.")
         parser.add_argument(
             "--mode", choices=SyncRun.Mode.values, default=SyncRun.Mode.FULL, help="Default: full."
         )

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shops', '0002_one_pending_invite'),
+        ('shops', '0003_portal_slug'),
     ]
 
     operations = [

@@ -1,0 +1,121 @@
+"""Every page costs the same number of queries with one row as with many. The pages are read
+from the URL resolver, so a new page fails here until it is listed."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from portal.accounts import verification
+from portal.mirror.models import Customer
+from portal.shops import invites
+from portal.shops.models import Invite, Membership, Role, Shop
+from tests.support.portal import PASSWORD
+from tests.support.urls import arguments, named_routes
+
+#: Every page: who asks for it (a member of the cast, or None for a visitor).
+PAGES = {
+    "home": None,
+    "accounts:account": "owner",
+    "accounts:signup": None,
+    "accounts:signup-done": None,
+    "accounts:verify-email": None,
+    "accounts:login": None,
+    "accounts:password_change": "owner",
+    "accounts:password_change_done": "owner",
+    "accounts:password_reset": None,
+    "accounts:password_reset_done": None,
+    "accounts:password_reset_confirm": None,
+    "accounts:password_reset_complete": None,
+    "shops:list": "owner",
+    "shops:detail": "owner",
+    "shops:disconnect": "owner",
+    "shops:invite": None,
+    "shops:connect": "owner",
+    "mirror:shop-sync": "owner",
+}
+
+#: Named URLs that are not pages, and where they are tested.
+NOT_PAGES = {
+    "accounts:logout",  # POST only (test_accounts.py)
+    "accounts:verify-again",
+    "shops:invite-create",  # the team's changes: POST only (test_teams.py)
+    "shops:invite-resend",
+    "shops:invite-cancel",
+    "shops:member-role",
+    "shops:member-remove",
+    "shops:connect-callback",  # AutoSync's redirect (test_connect.py)
+    "mirror:autosync-webhook",  # a machine endpoint (test_webhooks.py)
+    "accounts:dev-mailbox",  # development tools, off in production (test_accounts.py)
+    "accounts:dev-mail",
+}
+
+ROUTES = {name: route for name, route in named_routes() if not name.startswith("admin:")}
+
+
+def test_every_page_is_counted_and_everything_else_says_why_not():
+    assert set(ROUTES) == set(PAGES) | NOT_PAGES
+    assert not set(PAGES) & NOT_PAGES
+
+
+def add_rows(cast, django_user_model, count: int) -> None:
+    """`count` more of everything a page lists: the owner's shops (all on the cast's grant),
+    teammates, pending invites, mirrored records."""
+    now = timezone.now()
+    for n in range(count):
+        shop = Shop.objects.create(
+            remote_id=91000 + n, name=f"Garage {n}", connection=cast.connection
+        )
+        Membership.objects.create(user=cast.owner, shop=shop, role=Role.OWNER)
+        mate = django_user_model.objects.create_user(f"mate{n}@example.com", PASSWORD)
+        Membership.objects.create(user=mate, shop=cast.shop, role=Role.STAFF)
+        Invite.objects.create(shop=cast.shop, email=f"invited{n}@example.com")
+        Customer.objects.create(shop=cast.shop, remote_id=n, observed_at=now, confirmed_at=now)
+
+
+def url_of(name: str, cast, invite: Invite) -> str:
+    emailed = {  # pages reached from a link in an email
+        "shops:invite": lambda: invites.link_for(invite),
+        "accounts:verify-email": lambda: verification.link_for(cast.owner),
+    }
+    if name in emailed:
+        return urlsplit(emailed[name]()).path
+    values = {
+        "shop_id": cast.shop.pk,
+        "uidb64": urlsafe_base64_encode(force_bytes(cast.owner.pk)),
+        "token": default_token_generator.make_token(cast.owner),
+    }
+    return reverse(name, kwargs={key: values[key] for key in arguments(ROUTES[name])})
+
+
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, follow=True)  # a reset link redirects to its form
+    assert response.status_code == 200, response.content[:500]
+    return len(captured)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_a_page_costs_the_same_queries_for_one_row_and_many(
+    client, cast, django_user_model, settings, name
+):
+    settings.AUTOSYNC_CLIENT_ID = "portal"  # the connect page itself, not its failure page
+    invite = Invite.objects.create(shop=cast.shop, email="dana@example.com")
+    Customer.objects.create(
+        shop=cast.shop, remote_id=9999, observed_at=timezone.now(), confirmed_at=timezone.now()
+    )
+    if PAGES[name]:
+        client.force_login(getattr(cast, PAGES[name]))
+    url = url_of(name, cast, invite)
+    one = queries_for(client, url)
+    add_rows(cast, django_user_model, 12)
+    assert queries_for(client, url) == one
