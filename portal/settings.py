@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "portal.shops",
     "portal.mirror",
     "portal.ui",
+    "portal.booking",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +12,7 @@ from django.utils import timezone
 
 from portal import crypto
 from portal.autosync.oauth import TokenResponse
+from portal.autosync.text import clean
 from portal.shops import slugs
 
 
@@ -102,6 +105,14 @@ class Shop(models.Model):
     )
     # False when the latest grant no longer reaches this shop (the owner unticked it).
     granted = models.BooleanField(default=True)
+    # Public details from AutoSync's shop record (see keep_public_details).
+    timezone = models.CharField(max_length=64, default="UTC", help_text="An IANA time zone.")
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    address = models.CharField(max_length=255, blank=True)
+    tax_rate = models.DecimalField(
+        max_digits=6, decimal_places=4, default=Decimal(0), help_text="0.0725 is 7.25 %."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -124,6 +135,26 @@ class Shop(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def zone(self) -> ZoneInfo:
+        """The shop's time zone: its opening hours and appointments are in its local time."""
+        return ZoneInfo(self.timezone)
+
+    def keep_public_details(self, remote: dict) -> None:
+        """Take the public details from AutoSync's shop record; the caller saves.
+
+        The API reference promises none of these fields, so one that is missing or unreadable
+        leaves what the portal already had."""
+        if _is_zone(zone := remote.get("timezone")):
+            self.timezone = zone
+        for name, limit in (("phone", 32), ("email", 255)):
+            if isinstance(remote.get(name), str):
+                setattr(self, name, clean(remote[name])[:limit])
+        if isinstance(address := remote.get("address"), dict):
+            self.address = _one_line(address)[:255]
+        if (rate := _rate(remote.get("tax_rate"))) is not None:
+            self.tax_rate = rate
+
+    @property
     def is_syncable(self) -> bool:
         """What the sync honours: stop when disconnected, pause when a reconnect is needed."""
         return self.granted and self.connection is not None and self.connection.is_connected
@@ -140,6 +171,37 @@ class Shop(models.Model):
         if self.health == "not_granted":
             return "No longer granted"
         return Connection.Status(self.health).label
+
+
+def _is_zone(name) -> bool:
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _rate(value) -> Decimal | None:
+    """A tax rate from 0 up to 1, to four places (0.0725 is 7.25 %), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        rate = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return rate.quantize(Decimal("0.0001")) if rate.is_finite() and 0 <= rate < 1 else None
+
+
+def _one_line(address: dict) -> str:
+    """`{"street", "city", "state", "zip"}` as "12 Main St, Springfield, IL 62701"."""
+
+    def part(name: str) -> str:
+        return clean(str(address.get(name) or ""))
+
+    region = " ".join(filter(None, (part("state"), part("zip"))))
+    return ", ".join(filter(None, (part("street"), part("city"), region)))
 
 
 class Role(models.TextChoices):

@@ -145,6 +145,7 @@ def connect(user, tokens: TokenResponse, remote_shops: list[dict]) -> ConnectOut
             shop.name = clean(str(data.get("name") or ""))[:255] or f"Shop {data['id']}"
             shop.remote_slug = clean(str(data.get("slug") or ""))[:255]
             shop.remote_status = clean(str(data.get("status") or ""))[:32]
+            shop.keep_public_details(data)
             shop.connection = connection
             shop.granted = True
             shop.save()

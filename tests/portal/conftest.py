@@ -1,5 +1,6 @@
-"""Fixtures of the portal suite: the cast (owner, teammate, stranger), a live sandbox the
-portal is registered with, and a stand-in for the shop owner's browser at the sandbox."""
+"""Fixtures of the portal suite: the cast (owner, teammate, stranger) and its vehicle owners,
+a live sandbox the portal is registered with, and a stand-in for the shop owner's browser at
+the sandbox."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 
 from portal.shops.models import Membership, Role, Shop
 from tests.support.browser import chromium  # noqa: F401  (the fixture, for every portal test)
+from tests.support.factories import Owners, vehicle_owner
 from tests.support.portal import (
     PASSWORD,
     TEST_BASE_URL,
@@ -65,6 +67,17 @@ def cast(db, django_user_model) -> Cast:
     stranger_shop = Shop.objects.create(remote_id=90002, name="Elsewhere Motors")
     Membership.objects.create(user=users["charlie"], shop=stranger_shop, role=Role.OWNER)
     return Cast(users["alice"], users["bob"], users["charlie"], shop, connection)
+
+
+@pytest.fixture
+def owners(cast) -> Owners:
+    """The cast's vehicle owners, as the mirror knows them (customers with a vehicle each)."""
+    other_shop = Shop.objects.get(memberships__user=cast.stranger)
+    return Owners(
+        one_shop=vehicle_owner("olive@example.com", "Olive", cast.shop),
+        two_shops=vehicle_owner("tom@example.com", "Tom", cast.shop, other_shop),
+        stranger=vehicle_owner("sid@example.com", "Sid", other_shop),
+    )
 
 
 # --- A live sandbox the portal is registered with --------------------------------------------

@@ -231,3 +231,17 @@ def test_a_shop_name_with_a_line_break_is_stored_on_one_line_and_invites_still_s
     assert mailoutbox[-1].subject.endswith(
         "Evil Bcc: victim@example.com on the AutoSync customer portal"
     )
+
+
+def test_connecting_keeps_each_shops_public_details_from_autosync(cast, connect_as, shop_owner):
+    connect_as(cast.stranger, shop_owner)
+    connection = Connection.objects.get(connected_by=cast.stranger)
+    for remote in shops_reached(connection.access_token).json()["data"]:
+        shop = Shop.objects.get(remote_id=remote["id"])
+        assert (shop.timezone, shop.phone, shop.email) == (
+            remote["timezone"],
+            remote["phone"],
+            remote["email"],
+        )
+        assert shop.address.startswith(remote["address"]["street"])
+        assert float(shop.tax_rate) == remote["tax_rate"]
