@@ -57,8 +57,7 @@ def test_a_status_autosync_adds_later_reads_as_its_words_in_a_neutral_badge():
 
 def test_aria_current_marks_only_the_link_to_the_page_shown():
     source = (
-        '<a{% aria_current "shops:list" %}>shops</a>'
-        '<a{% aria_current "accounts:account" %}>me</a>'
+        '<a{% aria_current "shops:list" %}>shops</a><a{% aria_current "accounts:account" %}>me</a>'
     )
     assert render(source, "/shops/") == '<a aria-current="page">shops</a><a>me</a>'
     assert render(source, "/accounts/") == '<a>shops</a><a aria-current="page">me</a>'
