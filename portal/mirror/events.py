@@ -18,7 +18,7 @@ from django.utils import timezone
 from portal.autosync.errors import NotFound
 from portal.shops.models import Shop
 
-from . import records, sync
+from . import books, records
 from .models import ShopNotice, WebhookEvent, WorkOrder
 
 log = logging.getLogger(__name__)
@@ -138,9 +138,7 @@ def refresh_detail(shop_id: int, remote_id: int, timestamp: datetime) -> str:
         return "ignored: shop not connected"
     if _detail_fresh(shop, remote_id, timestamp):
         return "detail already fresh"
-    client = sync.client_for(
-        shop, lambda method, path, status, seconds: sync.count_request(shop.pk, "workorders")
-    )
+    client = books.client_for(shop)
     observed_at = timezone.now()
     try:
         detail = client.get_work_order(shop.remote_id, remote_id)
