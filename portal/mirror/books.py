@@ -72,7 +72,7 @@ def note_total(shop: Shop | int, resource: str, total: int) -> None:
 
 
 def listing_started(shop: Shop | int, resource: str) -> None:
-    """A full listing begins: what it skips is counted afresh."""
+    """A full sync begins: what it skips of the resource is counted afresh."""
     _state(shop, resource, skipped=0, last_skipped="")
 
 

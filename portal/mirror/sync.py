@@ -166,6 +166,9 @@ class ShopSync:
 
     def full(self) -> None:
         """What pages show first arrives first (docs/portal-mirror.md, "The first sync")."""
+        if not RunProgress.objects.filter(run=self.run).exists():  # begun, not resumed
+            for resource in REGISTRY:
+                books.listing_started(self.shop, resource)  # what it skips, counted afresh
         self._guard("employees", lambda: self._listing("employees"))
         self._guard("workorders", self._open_first, partial=True)
         for resource in NEWEST_FIRST:
@@ -202,9 +205,7 @@ class ShopSync:
     def _listing(self, resource: str, *, newest: bool = False) -> None:
         """Read a whole list, each page once (see `following`); with `newest`, only the pages
         of the newest pass (`is_newest`), the rest left for a later call."""
-        progress, created = RunProgress.objects.get_or_create(run=self.run, resource=resource)
-        if created:
-            books.listing_started(self.shop, resource)
+        progress, _ = RunProgress.objects.get_or_create(run=self.run, resource=resource)
         stable = False  # a run resumed after its last page does not judge removals
         while not progress.finished and (
             not newest or is_newest(progress.next_page, progress.total)
