@@ -165,7 +165,7 @@ class ShopSync:
     # --- The plans ------------------------------------------------------------------------
 
     def full(self) -> None:
-        """What pages show first arrives first (docs/portal-mirror.md, "The first sync")."""
+        """What pages show first arrives first (docs/portal-mirror.md, "The first sync fills…")."""
         if not RunProgress.objects.filter(run=self.run).exists():  # begun, not resumed
             for resource in REGISTRY:
                 books.listing_started(self.shop, resource)  # what it skips, counted afresh
