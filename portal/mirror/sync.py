@@ -44,8 +44,9 @@ PER_PAGE = 100
 #: in the same second as the newest one mirrored is never skipped (upserts absorb the repeat).
 CREATED_OVERLAP = timedelta(seconds=5)
 #: A full sync lists staff first (pages name technicians), then, after the open work orders,
-#: the newest page of each of these lists and then the rest of each, in this order.
-NEWEST_FIRST = ("workorders", "appointments", "payments", "customers", "vehicles", "inventory")
+#: the newest page of each of these lists and then the rest of each, in this order:
+#: appointments first, a small list that booking waits for whole.
+NEWEST_FIRST = ("appointments", "workorders", "payments", "customers", "vehicles", "inventory")
 FULL_ORDER = ("employees", *NEWEST_FIRST)
 #: The progress row of a full sync's open work orders of one status ("open:draft", …).
 OPEN_LIST = "open:{}"
