@@ -114,3 +114,14 @@ def callback_path(location: str) -> str:
     """The part of AutoSync's redirect the Django test client requests."""
     parts = urlsplit(location)
     return f"{parts.path}?{parts.query}"
+
+
+def api_status(access_token: str) -> int:
+    """The status AutoSync's API answers an access token with (200 live, 401 revoked)."""
+    from django.conf import settings
+
+    return requests.get(
+        f"{settings.AUTOSYNC_API_URL}/shops",
+        headers={"Authorization": f"Bearer {access_token}"},
+        timeout=30,
+    ).status_code

@@ -11,24 +11,15 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from cryptography.fernet import Fernet
-from django.conf import settings as django_settings
 from django.db import IntegrityError
 
 from portal.autosync import errors, grants
 from portal.shops import services
 from portal.shops.models import Connection
-from tests.support.portal import SandboxUser, callback_path
+from tests.support.portal import SandboxUser, api_status, callback_path
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.django_db
-
-
-def shops_reached(access_token: str) -> int:
-    return requests.get(
-        f"{django_settings.AUTOSYNC_API_URL}/shops",
-        headers={"Authorization": f"Bearer {access_token}"},
-        timeout=30,
-    ).status_code
 
 
 @pytest.fixture
@@ -84,7 +75,7 @@ def test_a_crash_after_the_exchange_revokes_the_grant_and_the_debug_page_shows_n
         assert value not in html, f"the {name} is on the debug page"
     # The grant AutoSync issued was revoked, and nothing was stored.
     settings.PORTAL_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    assert shops_reached(tokens.access_token) == 401
+    assert api_status(tokens.access_token) == 401
     assert Connection.objects.count() == 1  # the cast's
 
 
@@ -153,7 +144,7 @@ def test_an_exchange_that_completed_after_the_portal_gave_up_leaves_no_live_gran
         settings.AUTOSYNC_API_URL = autosync.api_url
 
     assert len(proxy.issued) == 1  # AutoSync did issue tokens the portal never saw...
-    assert shops_reached(proxy.issued[0]["access_token"]) == 401  # ...and they are revoked
+    assert api_status(proxy.issued[0]["access_token"]) == 401  # ...and they are revoked
     assert response.status_code == 503
     assert b"Nothing was saved" in response.content
     assert Connection.objects.count() == 1
@@ -163,7 +154,7 @@ def test_a_refused_consent_revokes_the_grant(client, cast, connect_as, shop_owne
     connect_as(cast.stranger, shop_owner)
     taken = connect_as(cast.teammate, shop_owner)  # another team's shops
     assert taken.status_code == 409
-    assert shops_reached(spied_exchange[-1][2].access_token) == 401
+    assert api_status(spied_exchange[-1][2].access_token) == 401
 
 
 def raising(exc: Exception):
@@ -206,7 +197,7 @@ def test_a_consent_that_fails_after_the_exchange_says_why_and_revokes_the_grant(
 
     assert page.status_code == status and says in page.content
     tokens = spied_exchange[0][2]
-    assert shops_reached(tokens.access_token) == 401
+    assert api_status(tokens.access_token) == 401
     assert Connection.objects.count() == 1  # the cast's
 
 
@@ -214,4 +205,4 @@ def test_a_consent_that_connects_keeps_the_grant_live(
     client, cast, autosync, shop_owner, spied_exchange
 ):
     assert client.get(start_consent(client, cast.stranger, shop_owner)).status_code == 302
-    assert shops_reached(spied_exchange[0][2].access_token) == 200
+    assert api_status(spied_exchange[0][2].access_token) == 200

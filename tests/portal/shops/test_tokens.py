@@ -6,8 +6,6 @@ import time
 from datetime import timedelta
 
 import pytest
-import requests
-from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -16,16 +14,9 @@ from portal.shops.models import Connection, Shop
 from portal.shops.signals import shop_disconnected
 from portal.shops.tokens import ConnectionTokens, client_for
 from tests.portal.shops.test_token_safety import raw_columns
+from tests.support.portal import api_status
 
 pytestmark = pytest.mark.django_db
-
-
-def api_status(token: str) -> int:
-    return requests.get(
-        f"{settings.AUTOSYNC_API_URL}/shops",
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    ).status_code
 
 
 @pytest.fixture
