@@ -12,6 +12,7 @@ from portal.shops.models import Shop
 
 from .models import Booking, BookingDay, BookingSettings, Service
 from .slots import free_times, nearest_free_times
+from .tasks import confirm_booking, email_requested
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class VehicleDetails:
 @dataclass(frozen=True)
 class Booked:
     booking: Booking
-    #: The secret of the owner's "manage this booking" link: shown once, stored as a digest.
+    #: The secret of the owner's "manage this booking" link (stored as a digest, and encrypted
+    #: for the emails).
     manage_token: str
 
 
@@ -91,6 +93,9 @@ def book(
             token = booking.issue_manage_token()
             booking.save()
             booking.services.set(services)
+            # Queued when this transaction commits (ReliableTask): AutoSync hears of it after.
+            after = email_requested if booking.state == Booking.State.REQUESTED else confirm_booking
+            after.delay(booking.pk)
             return Booked(booking, token)
     raise SlotTaken(start, nearest_free_times(shop, start, minutes, now=now))
 

@@ -1,0 +1,90 @@
+"""Celery tasks of booking: confirming instant bookings at AutoSync, the sweeper that finds a
+booking whose task was lost, and the reminders (docs/booking.md)."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from portal.autosync.errors import AutoSyncError, BudgetExhausted
+from portal.celery import ReliableTask
+
+from . import confirming, emails, reminders
+from .models import Booking
+
+log = logging.getLogger(__name__)
+
+#: A pending booking untouched this long has lost its task (a broker message gone): the
+#: sweeper queues it again. Longer than the longest backoff between two attempts.
+STALE_AFTER = timedelta(minutes=15)
+
+
+@shared_task(bind=True, base=ReliableTask, max_failures=12)
+def confirm_booking(self, booking_id: int, failures: int = 0) -> str:
+    """Confirm a pending booking at AutoSync (`confirming.confirm`), then email the owner.
+
+    AutoSync down or slow: the booking stays pending, the owner is emailed once that it was
+    received, and the task retries with jittered backoff (about half an hour in all). Out of
+    budget: it waits for the window, not counted as a failure. A permanent refusal, or the
+    last failure, makes the booking FAILED and emails the shop's owners and managers."""
+    booking = Booking.objects.select_related("shop").filter(pk=booking_id).first()
+    if booking is None or booking.state != Booking.State.PENDING:
+        return booking.state if booking else "missing"
+    if booking.starts_at <= timezone.now():
+        return _fail(booking, "The visit's time came before AutoSync confirmed it.")
+    try:
+        confirmed = confirming.confirm(booking)
+    except BudgetExhausted as exc:
+        self.retry_wait((exc.retry_after or 1.0) + random.uniform(0.1, 1.0))
+    except Exception as exc:
+        if not isinstance(exc, AutoSyncError):
+            log.exception("Confirming booking %s failed", booking_id)
+        message = str(exc) if isinstance(exc, AutoSyncError) else f"{type(exc).__name__}: {exc}"
+        if getattr(exc, "permanent", False) or failures >= self.max_failures:
+            return _fail(booking, message)
+        Booking.objects.filter(pk=booking_id).update(failure=message, updated_at=timezone.now())
+        if failures == 0:
+            emails.send_received(booking)
+        self.retry_failure(exc, failures)
+    if confirmed:
+        emails.send_confirmed(Booking.objects.select_related("shop").get(pk=booking_id))
+    return Booking.State.CONFIRMED
+
+
+def _fail(booking: Booking, message: str) -> str:
+    """The booking could not be confirmed: it is kept, as FAILED, and staff are told."""
+    failed = Booking.objects.filter(pk=booking.pk, state=Booking.State.PENDING).update(
+        state=Booking.State.FAILED, failure=message[:2000], updated_at=timezone.now()
+    )
+    if failed:
+        log.warning("Booking %s could not be confirmed: %s", booking.pk, message)
+        booking.refresh_from_db()
+        emails.send_failed(booking)
+    return Booking.State.FAILED
+
+
+@shared_task(bind=True, base=ReliableTask)
+def email_requested(self, booking_id: int) -> None:
+    """Tell the owner of a request-mode booking that the shop will answer."""
+    emails.send_requested(Booking.objects.select_related("shop").get(pk=booking_id))
+
+
+@shared_task(bind=True, base=ReliableTask)
+def sweep_pending_bookings(self) -> int:
+    """Queue again every pending booking whose task was lost; the number queued."""
+    stale = Booking.objects.filter(
+        state=Booking.State.PENDING, updated_at__lt=timezone.now() - STALE_AFTER
+    ).values_list("pk", flat=True)
+    for booking_id in stale:
+        confirm_booking.delay(booking_id)
+    return len(stale)
+
+
+@shared_task(bind=True, base=ReliableTask)
+def send_reminders(self) -> int:
+    """Send the reminders that are due (see `reminders.send_due`); the number sent."""
+    return reminders.send_due()
