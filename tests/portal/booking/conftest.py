@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.urls import NoReverseMatch, reverse
 
 from portal.booking.models import BookingSettings
 from portal.booking.services import CustomerDetails, VehicleDetails
@@ -36,3 +37,13 @@ def shop(cast):
     cast.shop.save()
     BookingSettings.for_shop(cast.shop)
     return cast.shop
+
+
+@pytest.fixture(autouse=True)
+def manage_page(settings):
+    """The owner's manage page, `/book/manage/<token>/`, which the emails link to (a stand-in
+    where the booking pages are not built yet)."""
+    try:
+        reverse("booking:manage", args=["token"])
+    except NoReverseMatch:
+        settings.ROOT_URLCONF = "tests.portal.booking.manage_urls"
