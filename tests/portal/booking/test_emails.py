@@ -30,9 +30,7 @@ def parts(message) -> tuple[str, str]:
     return message.body, html
 
 
-def test_the_confirmation_shows_the_visit_in_the_shops_time_with_the_manage_link(
-    booked, settings
-):
+def test_the_confirmation_shows_the_visit_in_the_shops_time_with_the_manage_link(booked, settings):
     emails.send_confirmed(booked.booking)
     (message,) = mail.outbox
     assert message.to == ["olive@example.com"]
