@@ -43,7 +43,7 @@ def confirm_booking(self, booking_id: int, failures: int = 0) -> str:
     except Exception as exc:
         if not isinstance(exc, AutoSyncError):
             log.exception("Confirming booking %s failed", booking_id)
-        message = str(exc) if isinstance(exc, AutoSyncError) else f"{type(exc).__name__}: {exc}"
+        message = f"{type(exc).__name__}: {exc}"
         if getattr(exc, "permanent", False) or failures >= self.max_failures:
             return _fail(booking, message)
         Booking.objects.filter(pk=booking_id).update(failure=message, updated_at=timezone.now())

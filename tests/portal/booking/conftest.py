@@ -11,6 +11,17 @@ from django.urls import NoReverseMatch, reverse
 from portal.booking.models import BookingSettings
 from portal.booking.services import CustomerDetails, VehicleDetails
 
+# The mirror's live-sandbox fixtures: connected shops of the seeded account, the truth over
+# HTTP, eager Celery, a budget of each test's own.
+from tests.portal.mirror.conftest import (  # noqa: F401
+    account,
+    connect_shop,
+    eager,
+    private_budget,
+    roomy_sandbox,
+    truth,
+)
+
 #: "Now" in most booking tests: two weeks before the Monday they book on.
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 MONDAY = NOW.date().replace(day=15)
