@@ -12,7 +12,7 @@ from portal.shops.models import Shop
 
 from .models import Booking, BookingDay, BookingSettings, Service
 from .slots import free_times, nearest_free_times
-from .tasks import confirm_booking, email_requested
+from .tasks import confirm_booking, send_email
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,10 @@ def book(
             booking.save()
             booking.services.set(services)
             # Queued when this transaction commits (ReliableTask): AutoSync hears of it after.
-            after = email_requested if booking.state == Booking.State.REQUESTED else confirm_booking
-            after.delay(booking.pk)
+            if booking.state == Booking.State.PENDING:
+                confirm_booking.delay(booking.pk)
+            else:
+                send_email.delay(booking.pk, "requested")
             return Booked(booking, token)
     raise SlotTaken(start, nearest_free_times(shop, start, minutes, now=now))
 

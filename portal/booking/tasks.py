@@ -48,10 +48,10 @@ def confirm_booking(self, booking_id: int, failures: int = 0) -> str:
             return _fail(booking, message)
         Booking.objects.filter(pk=booking_id).update(failure=message, updated_at=timezone.now())
         if failures == 0:
-            emails.send_received(booking)
+            send_email.delay(booking_id, "received")
         self.retry_failure(exc, failures)
     if confirmed:
-        emails.send_confirmed(Booking.objects.select_related("shop").get(pk=booking_id))
+        send_email.delay(booking_id, "confirmed")
     return Booking.State.CONFIRMED
 
 
@@ -62,15 +62,31 @@ def _fail(booking: Booking, message: str) -> str:
     )
     if failed:
         log.warning("Booking %s could not be confirmed: %s", booking.pk, message)
-        booking.refresh_from_db()
-        emails.send_failed(booking)
+        send_email.delay(booking.pk, "failed")
     return Booking.State.FAILED
 
 
+#: The emails of a booking a task sends, by name.
+EMAILS = {
+    "received": emails.send_received,
+    "requested": emails.send_requested,
+    "confirmed": emails.send_confirmed,
+    "failed": emails.send_failed,
+}
+
+
 @shared_task(bind=True, base=ReliableTask)
-def email_requested(self, booking_id: int) -> None:
-    """Tell the owner of a request-mode booking that the shop will answer."""
-    emails.send_requested(Booking.objects.select_related("shop").get(pk=booking_id))
+def send_email(self, booking_id: int, name: str, failures: int = 0) -> None:
+    """Send one of a booking's emails (`EMAILS`), apart from the work that calls for it: a
+    mail server that is down delays the email, with retries, not the booking."""
+    booking = Booking.objects.select_related("shop").get(pk=booking_id)
+    try:
+        EMAILS[name](booking)
+    except Exception as exc:
+        if failures >= self.max_failures:
+            log.exception("The %s email of booking %s could not be sent", name, booking_id)
+            return
+        self.retry_failure(exc, failures)
 
 
 @shared_task(bind=True, base=ReliableTask)

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from celery.exceptions import Retry
 from django.core import mail
+from django.test import TestCase
 from django.utils import timezone
 
 from portal.booking import confirming
@@ -27,12 +28,13 @@ FLAKY = "error=0.15,error_after_commit=0.3,reset=0.05"
 
 
 def deliver(task, *args, **kwargs):
-    """One delivery of `task`, run here as a worker runs it: its result, or the Retry it asked
-    for (whose `sig` is the next delivery)."""
-    try:
-        return task.s(*args, **kwargs).apply().get()
-    except Retry as retry:
-        return retry
+    """One delivery of `task`, run here as a worker runs it (with the tasks it queues, such as
+    its emails): its result, or the Retry it asked for (whose `sig` is the next delivery)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        try:
+            return task.s(*args, **kwargs).apply().get()
+        except Retry as retry:
+            return retry
 
 
 def deliver_until_done(task, booking_id: int, limit: int = 60):
@@ -297,13 +299,28 @@ def test_a_booking_is_confirmed_when_it_commits(
     assert remote(truth, shop, "appointments", customer_id=booking.customer_remote_id)
 
 
-def test_the_sweeper_queues_again_a_pending_booking_whose_task_was_lost(
-    shop, django_capture_on_commit_callbacks
-):
+def test_the_sweeper_queues_again_a_pending_booking_whose_task_was_lost(shop, monkeypatch):
     lost = booking_for(shop)
-    fresh = booking_for(shop, hour=11)
-    Booking.objects.filter(pk=lost.pk).update(updated_at=timezone.now() - timedelta(hours=1))
-    with django_capture_on_commit_callbacks() as queued:
-        assert sweep_pending_bookings.s().apply().get() == 1
-    assert len(queued) == 1
-    assert fresh.state == Booking.State.PENDING
+    booking_for(shop, hour=11)  # its task is still on its way
+    confirmed = booking_for(shop, hour=12)
+    old = timezone.now() - timedelta(hours=1)
+    Booking.objects.filter(pk=lost.pk).update(updated_at=old)
+    Booking.objects.filter(pk=confirmed.pk).update(updated_at=old, state=Booking.State.CONFIRMED)
+    queued = []
+    monkeypatch.setattr(confirm_booking, "delay", queued.append)
+    assert sweep_pending_bookings.s().apply().get() == 1
+    assert queued == [lost.pk]
+
+
+def test_a_request_creates_nothing_at_autosync_and_tells_the_owner_it_was_requested(
+    shop, truth, eager, django_capture_on_commit_callbacks
+):
+    BookingSettings.objects.filter(shop=shop).update(mode=BookingSettings.Mode.REQUEST)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_for(shop)
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.REQUESTED
+    assert booking.customer_remote_id is None
+    assert not remote(truth, shop, "customers", email=booking.email)
+    (message,) = mail.outbox
+    assert message.subject.startswith("Your visit request")
