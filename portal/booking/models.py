@@ -222,7 +222,18 @@ class Booking(models.Model):
 
     class Meta:
         ordering = ("starts_at", "id")
-        indexes = [models.Index(fields=["shop", "starts_at"], name="booking_start")]
+        indexes = [
+            models.Index(fields=["shop", "starts_at"], name="booking_start"),
+            # What the beats look for: reminders to send, pending bookings whose task was lost.
+            models.Index(
+                fields=["starts_at"],
+                condition=models.Q(state="confirmed", reminder_sent_at__isnull=True),
+                name="booking_reminder_due",
+            ),
+            models.Index(
+                fields=["updated_at"], condition=models.Q(state="pending"), name="booking_pending"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="booking_time_order"
