@@ -140,8 +140,12 @@ def _appointment(api: AutoSyncClient, booking: Booking) -> dict:
         found = lookups.find_appointment(api, shop_id, fields, since)
         if found is not None:
             return found
-    sent_at = timezone.now()
-    Booking.objects.filter(pk=booking.pk).update(appointment_sent_at=sent_at, updated_at=sent_at)
+    # Committed before the POST (outside any transaction): the first sending is what a later
+    # attempt looks back from.
+    now = timezone.now()
+    Booking.objects.filter(pk=booking.pk, appointment_sent_at__isnull=True).update(
+        appointment_sent_at=now, updated_at=now
+    )
     return api.create_appointment(shop_id, **fields)
 
 
