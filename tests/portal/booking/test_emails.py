@@ -5,11 +5,14 @@ from datetime import UTC, datetime
 
 import icalendar
 import pytest
+from celery.exceptions import Retry
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 
 from portal.booking import emails
 from portal.booking.models import Booking, Service
 from portal.booking.services import book
+from portal.booking.tasks import send_email
 from portal.shops.models import Membership, Role
 
 from .conftest import CUSTOMER, NOW, VEHICLE, local
@@ -113,3 +116,18 @@ def test_a_failed_booking_reaches_the_shops_owners_and_managers_not_its_staff(
         assert "please call or email them" in body
         # The owner's manage link is theirs alone.
         assert booked.manage_token not in body
+
+
+class MailServerDown(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+
+def test_a_mail_server_that_is_down_delays_the_email_with_retries(booked, settings, eager):
+    settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
+    with pytest.raises(Retry) as retry:
+        send_email.s(booked.booking.pk, "confirmed").apply().get()
+    assert retry.value.sig.kwargs["failures"] == 1
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    send_email.s(*retry.value.sig.args, **retry.value.sig.kwargs).apply().get()
+    assert [m.subject for m in mail.outbox] == ["Confirmed: your visit to Main Street Garage"]
