@@ -1,7 +1,9 @@
 """The booking's emails: to whom, what they say (in the shop's time zone), the manage link, and
 the calendar invitation read back as a calendar app reads it."""
 
+import email
 from datetime import UTC, datetime
+from email import policy
 
 import icalendar
 import pytest
@@ -50,9 +52,11 @@ def test_the_confirmation_shows_the_visit_in_the_shops_time_with_the_manage_link
 def test_the_confirmation_carries_an_invitation_that_calendars_import(booked):
     emails.send_confirmed(booked.booking)
     (message,) = mail.outbox
-    (name, content, kind), *_ = message.attachments
-    assert (name, kind) == ("visit.ics", "text/calendar; method=PUBLISH")
-    calendar = icalendar.Calendar.from_ical(content)
+    # As a mail client receives it: the invitation is a text/calendar part beside the text.
+    received = email.message_from_bytes(message.message().as_bytes(), policy=policy.default)
+    (part,) = [p for p in received.walk() if p.get_content_type() == "text/calendar"]
+    assert (part.get_filename(), part.get_param("method")) == ("visit.ics", "PUBLISH")
+    calendar = icalendar.Calendar.from_ical(part.get_content())
     (event,) = calendar.walk("VEVENT")
     assert event.decoded("dtstart") == datetime(2026, 6, 15, 14, 0, tzinfo=UTC)
     assert event.decoded("dtend") == datetime(2026, 6, 15, 14, 30, tzinfo=UTC)
