@@ -5,6 +5,7 @@ on the way, and a booking that cannot be confirmed reaches staff."""
 from __future__ import annotations
 
 import random
+import time as pytime
 import uuid
 from datetime import date, datetime, time, timedelta
 
@@ -14,6 +15,7 @@ from django.core import mail
 from django.test import TestCase
 from django.utils import timezone
 
+from portal.autosync import conf
 from portal.booking import confirming
 from portal.booking.models import Booking, BookingSettings, Service
 from portal.booking.services import CustomerDetails, VehicleDetails, book
@@ -324,3 +326,29 @@ def test_a_request_creates_nothing_at_autosync_and_tells_the_owner_it_was_reques
     assert not remote(truth, shop, "customers", email=booking.email)
     (message,) = mail.outbox
     assert message.subject.startswith("Your visit request")
+
+
+def test_an_owner_who_gives_neither_vin_nor_plate_keeps_one_vehicle_of_that_model(
+    shop, truth, eager
+):
+    first = booking_for(shop)
+    deliver(confirm_booking, first.pk)
+    first.refresh_from_db()
+    again = booking_for(shop, email=first.email, phone=first.phone, hour=14)
+    deliver(confirm_booking, again.pk)
+    again.refresh_from_db()
+    assert again.vehicle_remote_id == first.vehicle_remote_id
+    assert len(remote(truth, shop, "vehicles", customer_id=first.customer_remote_id)) == 1
+
+
+def test_out_of_budget_the_booking_waits_for_the_window_without_counting_a_failure(shop, eager):
+    booking = booking_for(shop)
+    # Every process holds back for half a minute, as after a 429.
+    conf.shared_budget().blocked_until(f"grant:{shop.connection_id}", pytime.time() + 30)
+    retry = deliver(confirm_booking, booking.pk)
+    assert isinstance(retry, Retry)
+    assert 25 < float(retry.when) < 35
+    assert "failures" not in retry.sig.kwargs
+    booking.refresh_from_db()
+    assert (booking.state, booking.failure, booking.customer_remote_id) == ("pending", "", None)
+    assert mail.outbox == []
