@@ -442,4 +442,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.mirror.tasks.prune_events",
         "schedule": 3600,
     },
+    "booking-reminders": {
+        "task": "portal.booking.tasks.send_reminders",
+        "schedule": 600,
+    },
+    "booking-sweep-pending": {
+        "task": "portal.booking.tasks.sweep_pending_bookings",
+        "schedule": 300,
+    },
 }

@@ -10,6 +10,7 @@ from datetime import time
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 
+from portal import crypto
 from portal.shops.models import Shop
 
 
@@ -200,10 +201,20 @@ class Booking(models.Model):
     vehicle_model = models.CharField(max_length=64)
     vin = models.CharField("VIN", max_length=17, blank=True)
     license_plate = models.CharField(max_length=16, blank=True)
-    # The appointment made for it at AutoSync, once made.
+    # What confirming made or found at AutoSync, each kept as soon as it is known so that a
+    # retry resumes where the last attempt stopped (portal.booking.confirming).
+    customer_remote_id = models.BigIntegerField(null=True, blank=True)
+    vehicle_remote_id = models.BigIntegerField(null=True, blank=True)
     appointment_remote_id = models.BigIntegerField(null=True, blank=True)
-    # Only a digest: the token itself is in the owner's link and nowhere else.
+    # When the appointment was first sent: a later attempt looks for it before sending again.
+    appointment_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True, help_text="Why it could not be confirmed.")
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The link's token is looked up by its digest; it is also kept encrypted (portal.crypto)
+    # so that emails sent later (confirmed, reminder) can carry the link. See docs/booking.md.
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    manage_token_encrypted = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -211,7 +222,18 @@ class Booking(models.Model):
 
     class Meta:
         ordering = ("starts_at", "id")
-        indexes = [models.Index(fields=["shop", "starts_at"], name="booking_start")]
+        indexes = [
+            models.Index(fields=["shop", "starts_at"], name="booking_start"),
+            # What the beats look for: reminders to send, pending bookings whose task was lost.
+            models.Index(
+                fields=["starts_at"],
+                condition=models.Q(state="confirmed", reminder_sent_at__isnull=True),
+                name="booking_reminder_due",
+            ),
+            models.Index(
+                fields=["updated_at"], condition=models.Q(state="pending"), name="booking_pending"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="booking_time_order"
@@ -225,7 +247,13 @@ class Booking(models.Model):
         """A new secret for the owner's "manage this booking" link; the caller saves."""
         token = secrets.token_urlsafe(32)
         self.manage_token_hash = _digest(token)
+        self.manage_token_encrypted = crypto.encrypt(token)
         return token
+
+    @property
+    def manage_token(self) -> str:
+        """The secret of the owner's "manage this booking" link, for the emails."""
+        return crypto.decrypt(self.manage_token_encrypted)
 
 
 class BookingDay(models.Model):

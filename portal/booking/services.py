@@ -12,6 +12,7 @@ from portal.shops.models import Shop
 
 from .models import Booking, BookingDay, BookingSettings, Service
 from .slots import free_times, nearest_free_times
+from .tasks import confirm_booking, send_email
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ class VehicleDetails:
 @dataclass(frozen=True)
 class Booked:
     booking: Booking
-    #: The secret of the owner's "manage this booking" link: shown once, stored as a digest.
+    #: The secret of the owner's "manage this booking" link (stored as a digest, and encrypted
+    #: for the emails).
     manage_token: str
 
 
@@ -91,6 +93,11 @@ def book(
             token = booking.issue_manage_token()
             booking.save()
             booking.services.set(services)
+            # Queued when this transaction commits (ReliableTask): AutoSync hears of it after.
+            if booking.state == Booking.State.PENDING:
+                confirm_booking.delay(booking.pk)
+            else:
+                send_email.delay(booking.pk, "requested")
             return Booked(booking, token)
     raise SlotTaken(start, nearest_free_times(shop, start, minutes, now=now))
 

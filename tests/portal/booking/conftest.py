@@ -6,9 +6,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.urls import NoReverseMatch, reverse
 
 from portal.booking.models import BookingSettings
 from portal.booking.services import CustomerDetails, VehicleDetails
+
+# The mirror's live-sandbox fixtures: connected shops of the seeded account, the truth over
+# HTTP, eager Celery, a budget of each test's own.
+from tests.portal.mirror.conftest import (  # noqa: F401
+    account,
+    connect_shop,
+    eager,
+    private_budget,
+    roomy_sandbox,
+    truth,
+)
 
 #: "Now" in most booking tests: two weeks before the Monday they book on.
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -36,3 +48,13 @@ def shop(cast):
     cast.shop.save()
     BookingSettings.for_shop(cast.shop)
     return cast.shop
+
+
+@pytest.fixture(autouse=True)
+def manage_page(settings):
+    """The owner's manage page, `/book/manage/<token>/`, which the emails link to (a stand-in
+    where the booking pages are not built yet)."""
+    try:
+        reverse("booking:manage", args=["token"])
+    except NoReverseMatch:
+        settings.ROOT_URLCONF = "tests.portal.booking.manage_urls"

@@ -1,0 +1,117 @@
+"""The emails of a booking (HTML and text, templates/booking/email/), the calendar invitation
+the confirmation carries, and the manage link every owner's email ends with.
+
+Times are shown in the shop's time zone: each email is rendered with it active.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import icalendar
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.shops.models import MANAGERS, Membership
+
+from .models import Booking
+
+
+def manage_link(token: str) -> str:
+    """The owner's "manage this booking" page, as an absolute link."""
+    return settings.PORTAL_BASE_URL + reverse("booking:manage", args=[token])
+
+
+def send_received(booking: Booking) -> None:
+    """To the owner, while AutoSync has not confirmed yet: received, confirming."""
+    _to_owner(booking, "received", f"Booking received: confirming with {booking.shop.name}")
+
+
+def send_requested(booking: Booking) -> None:
+    """To the owner of a request-mode booking: the shop will answer."""
+    _to_owner(booking, "requested", f"Your visit request to {booking.shop.name}")
+
+
+def send_confirmed(booking: Booking) -> None:
+    """To the owner, with the visit as a calendar invitation."""
+    _to_owner(
+        booking,
+        "confirmed",
+        f"Confirmed: your visit to {booking.shop.name}",
+        attachment=("visit.ics", invitation(booking), "text/calendar; method=PUBLISH"),
+    )
+
+
+def send_reminder(booking: Booking) -> None:
+    """To the owner, the day before the visit."""
+    _to_owner(booking, "reminder", f"Reminder: your visit to {booking.shop.name} tomorrow")
+
+
+def send_failed(booking: Booking) -> None:
+    """To the shop's owners and managers: a booking AutoSync would not take. The owner of the
+    vehicle is waiting for the shop's call."""
+    recipients = sorted(
+        set(
+            Membership.objects.filter(shop_id=booking.shop_id, role__in=MANAGERS).values_list(
+                "user__email", flat=True
+            )
+        )
+    )
+    if recipients:
+        _send(booking, "failed", "A booking could not be confirmed in AutoSync", recipients)
+
+
+def invitation(booking: Booking) -> bytes:
+    """The visit as an iCalendar file (RFC 5545) that calendar apps import: times in UTC, a
+    UID stable per booking (a later invitation updates the same event rather than add one)."""
+    shop = booking.shop
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//AutoSync customer portal//Booking//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"booking-{booking.pk}@{urlsplit(settings.PORTAL_BASE_URL).hostname}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", booking.starts_at)
+    event.add("dtend", booking.ends_at)
+    event.add("summary", f"Visit to {shop.name}")
+    if shop.address:
+        event.add("location", shop.address)
+    services = ", ".join(service.name for service in booking.services.all())
+    link = manage_link(booking.manage_token)
+    event.add(
+        "description",
+        f"{booking.vehicle_year} {booking.vehicle_make} {booking.vehicle_model}: "
+        f"{services or 'a visit'}.\nChange or cancel: {link}",
+    )
+    event.add("url", link)
+    event.add("status", "CONFIRMED")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _to_owner(booking: Booking, name: str, subject: str, attachment=None) -> None:
+    link = manage_link(booking.manage_token)
+    _send(booking, name, subject, [booking.email], attachment, manage_link=link)
+
+
+def _send(
+    booking: Booking, name: str, subject: str, to: list[str], attachment=None, **extra
+) -> None:
+    context = {
+        "booking": booking,
+        "shop": booking.shop,
+        "services": list(booking.services.all()),
+        **extra,
+    }
+    with timezone.override(booking.shop.zone):
+        text = render_to_string(f"booking/email/{name}.txt", context)
+        html = render_to_string(f"booking/email/{name}.html", context)
+    message = EmailMultiAlternatives(subject, text, to=to)
+    message.attach_alternative(html, "text/html")
+    if attachment:
+        message.attach(*attachment)
+    message.send()
