@@ -41,6 +41,14 @@ FILE_NAME = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9]+\.log$")
 
 
 @dataclass
+class Attachment:
+    position: int
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass
 class KeptMessage:
     file: str
     index: int
@@ -62,6 +70,19 @@ class KeptMessage:
     def body(self) -> str:
         part = self.message.get_body(preferencelist=("plain", "html"))
         return part.get_content() if part else ""
+
+    @property
+    def attachments(self) -> list[Attachment]:
+        """What came with the message (an invitation's .ics, say), in the message's order."""
+        return [
+            Attachment(
+                position,
+                part.get_filename() or f"attachment-{position}",
+                part.get_content_type(),
+                part.get_payload(decode=True) or b"",
+            )
+            for position, part in enumerate(self.message.iter_attachments())
+        ]
 
 
 def _messages_in(path: Path) -> list[KeptMessage]:

@@ -48,4 +48,9 @@ urlpatterns = [
     path("reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("dev/mail/", views.dev_mailbox, name="dev-mailbox"),
     path("dev/mail/<str:file>/<int:index>/", views.dev_mail, name="dev-mail"),
+    path(
+        "dev/mail/<str:file>/<int:index>/<int:position>/",
+        views.dev_mail_attachment,
+        name="dev-mail-attachment",
+    ),
 ]

@@ -1,6 +1,7 @@
 """Sign-up, email verification, the account page and the development mailbox; sign-in,
 sign-out and resets are Django's own views (throttled in urls.py)."""
 
+import io
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -142,3 +143,19 @@ def dev_mail(request: HttpRequest, file: str, index: int) -> HttpResponse:
     if message is None:
         raise Http404
     return render(request, "accounts/dev_mail.html", {"kept": message})
+
+
+@require_GET
+def dev_mail_attachment(request: HttpRequest, file: str, index: int, position: int) -> HttpResponse:
+    """An attachment of a kept message, as a download (never shown inline: it is not ours)."""
+    message = devmail.kept_message(_mail_dir(request), file, index)
+    attachments = message.attachments if message else []
+    if not 0 <= position < len(attachments):
+        raise Http404
+    attachment = attachments[position]
+    return FileResponse(
+        io.BytesIO(attachment.content),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )

@@ -56,6 +56,7 @@ NOT_PAGES = {
     "mirror:autosync-webhook",  # a machine endpoint (test_webhooks.py)
     "accounts:dev-mailbox",  # development tools, off in production (test_accounts.py)
     "accounts:dev-mail",
+    "accounts:dev-mail-attachment",
 }
 
 ROUTES = {name: route for name, route in named_routes() if not name.startswith("admin:")}

@@ -157,10 +157,27 @@ def test_the_development_mailbox_lists_and_shows_kept_messages(client, mailbox):
     assert b'<a href="http://example.com/x"' in shown.content
 
 
+def test_the_development_mailbox_offers_a_messages_attachments_for_download(client, mailbox):
+    message = mail.EmailMultiAlternatives("Invitation", "See you", None, ["c@example.com"])
+    message.attach("visit.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    message.send()
+    listing = client.get("/accounts/dev/mail/")
+    link = re.search(rb'href="(/accounts/dev/mail/[^"]+)">Invitation', listing.content).group(1)
+    shown = client.get(link.decode())
+    download = re.search(rb'href="([^"]+)" download>visit.ics<', shown.content).group(1).decode()
+    answer = client.get(download)
+    assert answer["Content-Type"].startswith("text/calendar")
+    assert answer["Content-Disposition"] == 'attachment; filename="visit.ics"'
+    # The file-based backend keeps messages as text files: line ends come back as \n.
+    assert b"".join(answer.streaming_content) == b"BEGIN:VCALENDAR\nEND:VCALENDAR\n"
+    assert client.get(download.replace("/0/", "/1/")).status_code == 404  # only one attachment
+
+
 def test_the_development_mailbox_does_not_exist_in_production(client, mailbox, settings):
     settings.DEBUG = False
     assert client.get("/accounts/dev/mail/").status_code == 404
     assert client.get("/accounts/dev/mail/20260101-000000-1.log/0/").status_code == 404
+    assert client.get("/accounts/dev/mail/20260101-000000-1.log/0/0/").status_code == 404
 
 
 def test_the_development_mailbox_needs_its_own_setting_even_with_debug(client, mailbox, settings):
