@@ -115,7 +115,9 @@ class DayForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.first = timezone.now().astimezone(shop.zone).date()
         self.last = self.first + timedelta(days=settings.horizon_days)
-        self.fields["day"].widget.attrs.update(min=self.first.isoformat(), max=self.last.isoformat())
+        self.fields["day"].widget.attrs.update(
+            min=self.first.isoformat(), max=self.last.isoformat()
+        )
 
     def clean_day(self) -> date:
         day = self.cleaned_data["day"]

@@ -74,17 +74,17 @@ def _render_step(request, shop, visit, step: str, context: dict, status: int = 2
     return render(request, f"booking/{step}.html", context, status=status)
 
 
-def _next_step(shop: Shop, step: str) -> HttpResponse:
-    return redirect(_step_url(shop, STEPS[STEPS.index(step) + 1]))
+def _next_step(shop: Shop, visit: Visit) -> HttpResponse:
+    """The first step still to do; the review when all are done (a change made from the
+    review goes back to it)."""
+    return redirect(_step_url(shop, visit.first_missing("review") or "review"))
 
 
 def _services(shop: Shop, ids) -> list[Service]:
     return list(Service.objects.filter(shop=shop, pk__in=ids))
 
 
-def _time_choices(
-    shop: Shop, times: list[datetime], style: str = "g:i A"
-) -> list[tuple[str, str]]:
+def _time_choices(shop: Shop, times: list[datetime], style: str = "g:i A") -> list[tuple[str, str]]:
     """(instant in ISO 8601, "9:30 AM") for each time, in the shop's zone; on the day clocks
     go back, the hour that happens twice says which it is ("1:30 AM EDT", "1:30 AM EST")."""
     local = [start.astimezone(shop.zone) for start in times]
@@ -113,16 +113,16 @@ def shop_page(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
 # --- The steps ---------------------------------------------------------------------------------
 
 
-def _form_step(request: VehicleOwnerRequest, shop: Shop, visit: Visit, step: str, **kwargs):
-    """Steps 1, 2 and 4: a form whose cleaned data the visit keeps."""
+def _form_step(request: VehicleOwnerRequest, shop: Shop, visit: Visit, step: str, /, **options):
+    """Steps 1, 2 and 4: a form (given `options`) whose cleaned data the visit keeps."""
     if missing := visit.first_missing(step):
         return redirect(_step_url(shop, missing))
-    form = FORMS[step](request.POST or None, initial=visit.data.get(step), **kwargs)
+    form = FORMS[step](request.POST or None, initial=visit.data.get(step), **options)
     if request.method == "POST":
         if form.is_valid():
             visit.data[step] = form.stored()
             visit.save(request)
-            return _next_step(shop, step)
+            return _next_step(shop, visit)
         return _render_step(request, shop, visit, step, {"form": form}, status=422)
     return _render_step(request, shop, visit, step, {"form": form})
 
@@ -173,7 +173,7 @@ def when(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
         if time_form.is_valid():
             visit.data["when"] = time_form.stored()
             visit.save(request)
-            return _next_step(shop, "when")
+            return _next_step(shop, visit)
         day = request.POST.get("day", "")
         status = 422
     else:
