@@ -8,7 +8,7 @@ place. The one POST that books is a plain form, throttled per IP address and per
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -145,18 +145,18 @@ def who(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
     return _form_step(request, shop, visit, "who")
 
 
-def _times_context(shop, settings, day_form, minutes: int, time_form=None) -> dict:
-    """What the free-times part shows: the day's times, or why there are none."""
+def _times_part(shop, day_form, minutes: int, service_ids, chosen: str | None) -> dict:
+    """What the free-times part of the "when" step shows: the day picker, and the day's free
+    times (`chosen` checked) once it is a day that can be booked."""
     times = []
     if day_form.is_valid():
-        day: date = day_form.cleaned_data["day"]
-        times = _time_choices(shop, free_times(shop, day, minutes))
+        times = _time_choices(shop, free_times(shop, day_form.cleaned_data["day"], minutes))
     return {
         "shop": shop,
         "day_form": day_form,
-        "time_form": time_form,
         "times": times,
-        "chosen": time_form.data.get("start") if time_form else None,
+        "chosen": chosen,
+        "service_ids": service_ids,
     }
 
 
@@ -168,28 +168,23 @@ def when(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
         return redirect(_step_url(shop, missing))
     service_ids = visit.data["what"]["services"]
     minutes = settings.visit_minutes(_services(shop, service_ids))
+    chosen = visit.data.get("when", {}).get("start")
+    day = request.GET.get("day") or (_local_day(shop, chosen) if chosen else "")
+    form, status = None, 200
     if request.method == "POST":
-        time_form = forms.TimeForm(request.POST, shop=shop, minutes=minutes)
-        if time_form.is_valid():
-            visit.data["when"] = time_form.stored()
+        form = forms.TimeForm(request.POST, shop=shop, minutes=minutes)
+        if form.is_valid():
+            visit.data["when"] = form.stored()
             visit.save(request)
             return _next_step(shop, visit)
-        day = request.POST.get("day", "")
-        status = 422
-    else:
-        time_form, status = None, 200
-        chosen = visit.data.get("when", {}).get("start")
-        day = request.GET.get("day") or (
-            datetime.fromisoformat(chosen).astimezone(shop.zone).date().isoformat()
-            if chosen
-            else ""
-        )
+        chosen, day, status = request.POST.get("start"), request.POST.get("day") or day, 422
     day_form = forms.DayForm({"day": day} if day else None, shop=shop, settings=settings)
-    context = _times_context(shop, settings, day_form, minutes, time_form)
-    if not time_form and "when" in visit.data:
-        context["chosen"] = visit.data["when"]["start"]
-    context |= {"service_ids": service_ids, "form": time_form}
+    context = _times_part(shop, day_form, minutes, service_ids, chosen) | {"form": form}
     return _render_step(request, shop, visit, "when", context, status=status)
+
+
+def _local_day(shop: Shop, instant: str) -> str:
+    return datetime.fromisoformat(instant).astimezone(shop.zone).date().isoformat()
 
 
 @require_GET
@@ -204,8 +199,7 @@ def times(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
     service_ids = [int(id) for id in request.GET.getlist("services") if id.isdigit()]
     minutes = settings.visit_minutes(_services(shop, service_ids))
     day_form = forms.DayForm(request.GET, shop=shop, settings=settings)
-    context = _times_context(shop, settings, day_form, minutes)
-    context["service_ids"] = service_ids
+    context = _times_part(shop, day_form, minutes, service_ids, chosen=None)
     status = 200 if day_form.is_valid() else 422
     return render(request, "booking/when.html#times", context, status=status)
 
