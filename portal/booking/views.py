@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -296,7 +297,11 @@ def manage(request: VehicleOwnerRequest, token: str) -> HttpResponse:
             return redirect(request.path)
         if form.is_valid():
             form.instance.booking = booking
-            form.save()
+            try:
+                with transaction.atomic():
+                    form.save()
+            except IntegrityError:  # the same request, sent twice at once: one is kept
+                pass
             messages.success(request, "Sent. The shop will answer you by email.")
             return redirect(request.path)
     context = {"shop": booking.shop, "booking": booking, "pending": pending, "form": form}
