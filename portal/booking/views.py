@@ -85,7 +85,7 @@ def _services(shop: Shop, ids) -> list[Service]:
     return list(Service.objects.filter(shop=shop, pk__in=ids))
 
 
-def _time_choices(shop: Shop, times: list[datetime], style: str = "g:i A") -> list[tuple[str, str]]:
+def time_choices(shop: Shop, times: list[datetime], style: str = "g:i A") -> list[tuple[str, str]]:
     """(instant in ISO 8601, "9:30 AM") for each time, in the shop's zone; on the day clocks
     go back, the hour that happens twice says which it is ("1:30 AM EDT", "1:30 AM EST")."""
     local = [start.astimezone(shop.zone) for start in times]
@@ -151,7 +151,7 @@ def _times_part(shop, day_form, minutes: int, service_ids, chosen: str | None) -
     times (`chosen` checked) once it is a day that can be booked."""
     times = []
     if day_form.is_valid():
-        times = _time_choices(shop, free_times(shop, day_form.cleaned_data["day"], minutes))
+        times = time_choices(shop, free_times(shop, day_form.cleaned_data["day"], minutes))
     return {
         "shop": shop,
         "day_form": day_form,
@@ -232,7 +232,7 @@ def review(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
             data["what"]["notes"],
         )
     except services.SlotTaken as taken:
-        context["nearest"] = _time_choices(shop, taken.nearest, "l j F, g:i A")
+        context["nearest"] = time_choices(shop, taken.nearest, "l j F, g:i A")
         return _render_step(request, shop, visit, "review", context, status=409)
     Visit.forget(request)
     request.session[BOOKED_KEY] = {"booking": booked.booking.pk, "token": booked.manage_token}

@@ -4,12 +4,13 @@ a time taken meanwhile, the confirmation and the manage page."""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 
 from portal.booking.models import Booking, BookingSettings, ChangeRequest, ClosedDate, Service
+from portal.booking.views import time_choices
 from portal.booking.visit import BOOKED_KEY, SESSION_KEY
 from portal.shops.models import Connection
 from tests.support.booking import at, bookable_day, fill_visit
@@ -414,9 +415,7 @@ def test_a_cancelled_booking_offers_no_change(client, booked):
 
 
 def test_the_hour_that_happens_twice_says_which_it_is(shop):
-    from portal.booking.views import _time_choices
-
     first, second = (datetime(2026, 11, 1, hour, 30, tzinfo=UTC) for hour in (5, 6))
     later = datetime(2026, 11, 1, 14, 0, tzinfo=UTC)
-    labels = [label for _, label in _time_choices(shop, [first, second, later])]
+    labels = [label for _, label in time_choices(shop, [first, second, later])]
     assert labels == ["1:30 AM EDT", "1:30 AM EST", "9:00 AM"]
