@@ -87,11 +87,12 @@ def _services(shop: Shop, ids) -> list[Service]:
 
 def time_choices(shop: Shop, times: list[datetime], style: str = "g:i A") -> list[tuple[str, str]]:
     """(instant in ISO 8601, "9:30 AM") for each time, in the shop's zone; on the day clocks
-    go back, the hour that happens twice says which it is ("1:30 AM EDT", "1:30 AM EST")."""
+    go back, the hour that happens twice says which it is ("1:30 AM EDT", "1:30 AM EST"),
+    from `tzname` (Django's "T" format is blank for an ambiguous time)."""
     local = [start.astimezone(shop.zone) for start in times]
     labels = [date_format(t, style) for t in local]
     return [
-        (start.isoformat(), label + (f" {date_format(t, 'T')}" if labels.count(label) > 1 else ""))
+        (start.isoformat(), label + (f" {t.tzname()}" if labels.count(label) > 1 else ""))
         for start, t, label in zip(times, local, labels, strict=True)
     ]
 
