@@ -53,14 +53,14 @@ from portal.shops.models import Shop
 since = SINCE
 shops = {}
 for shop in Shop.objects.filter(granted=True):
-    live = {"shop": shop, "removed_at__isnull": True}
+    def live(model):
+        return model.objects.of(shop).live()
+
     shops[shop.remote_id] = {
-        "workorders": dict(WorkOrder.objects.filter(**live).values_list("remote_id", "status")),
-        "customers": list(Customer.objects.filter(**live).values_list("remote_id", flat=True)),
-        "appointments": list(
-            Appointment.objects.filter(**live).values_list("remote_id", flat=True)
-        ),
-        "payments": list(Payment.objects.filter(**live).values_list("remote_id", flat=True)),
+        "workorders": dict(live(WorkOrder).values_list("remote_id", "status")),
+        "customers": list(live(Customer).values_list("remote_id", flat=True)),
+        "appointments": list(live(Appointment).values_list("remote_id", flat=True)),
+        "payments": list(live(Payment).values_list("remote_id", flat=True)),
     }
 full = SyncRun.objects.filter(mode="full")
 events = WebhookEvent.objects.all()

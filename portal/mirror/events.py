@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from portal.autosync.errors import NotFound
 from portal.shops.models import Shop
-from portal.shops.tokens import client_for
 
-from . import records, sync
+from . import books, records
 from .models import ShopNotice, WebhookEvent, WorkOrder
 
 log = logging.getLogger(__name__)
@@ -139,11 +138,7 @@ def refresh_detail(shop_id: int, remote_id: int, timestamp: datetime) -> str:
         return "ignored: shop not connected"
     if _detail_fresh(shop, remote_id, timestamp):
         return "detail already fresh"
-    client = client_for(
-        shop,
-        priority="background",
-        on_request=lambda method, path, status, seconds: sync.count_request(shop.pk, "workorders"),
-    )
+    client = books.client_for(shop)
     observed_at = timezone.now()
     try:
         detail = client.get_work_order(shop.remote_id, remote_id)

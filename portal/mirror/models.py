@@ -12,20 +12,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from portal.shops.models import Shop
-
-#: The resources the sync mirrors, in the API's words (sync_status's keys).
-RESOURCES = (
-    "customers",
-    "vehicles",
-    "workorders",
-    "appointments",
-    "payments",
-    "inventory",
-    "employees",
-)
 
 #: Work order statuses that are still moving (the `status` filter polls each).
 OPEN_STATUSES = ("draft", "in_progress", "waiting_parts", "completed")
@@ -37,6 +27,26 @@ ACTIVE_STATUSES = ("draft", "in_progress", "waiting_parts")
 STATUS_ORDER = (*OPEN_STATUSES, "invoiced")
 
 
+class MirroredQuerySet(models.QuerySet):
+    def live(self) -> MirroredQuerySet:
+        """Rows AutoSync still has (a full reconciliation marks the others `removed_at`)."""
+        return self.filter(removed_at__isnull=True)
+
+    def of(self, shop: Shop | int) -> MirroredQuerySet:
+        """Rows of one shop (a Shop or its pk)."""
+        return self.filter(shop=shop)
+
+
+class WorkOrderQuerySet(MirroredQuerySet):
+    def open(self) -> WorkOrderQuerySet:
+        """Still moving: not invoiced yet (the open poll lists each of these statuses)."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def active(self) -> WorkOrderQuerySet:
+        """Being worked on: draft, in progress or waiting for parts (detail always mirrored)."""
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
 class MirroredRecord(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     remote_id = models.BigIntegerField()
@@ -46,6 +56,8 @@ class MirroredRecord(models.Model):
     confirmed_at = models.DateTimeField()
     # Set by a full reconciliation that no longer found the record at AutoSync.
     removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MirroredQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -70,6 +82,8 @@ class Customer(MirroredRecord):
     class Meta(MirroredRecord.Meta):
         indexes = [
             models.Index(fields=["shop", "email"], name="mirror_customer_email"),
+            # A vehicle owner's records across shops, found by email in any case.
+            models.Index(Lower("email"), name="mirror_customer_email_ci"),
             models.Index(fields=["shop", "remote_created_at"], name="mirror_customer_created"),
         ]
 
@@ -111,6 +125,8 @@ class WorkOrder(MirroredRecord):
     detail_observed_at = models.DateTimeField(null=True, blank=True)
     # Set by pages while a person looks at the work order: the open poll fetches its detail.
     wanted_until = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkOrderQuerySet.as_manager()
 
     class Meta(MirroredRecord.Meta):
         indexes = [
@@ -324,7 +340,8 @@ class SyncState(models.Model):
 
 
 class ResourceState(models.Model):
-    """Per shop and resource: AutoSync's total at the last look, last success, last error."""
+    """Per shop and resource: AutoSync's total at the last look, last success, last error,
+    and when the mirror first held all of it (see portal.mirror.books)."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     resource = models.CharField(max_length=32)
@@ -336,6 +353,9 @@ class ResourceState(models.Model):
     # the last full listing of the resource began, and the last one's warning.
     skipped = models.PositiveIntegerField(default=0)
     last_skipped = models.CharField(max_length=255, blank=True)
+    # When every page of the resource was first read: until then pages say it is still
+    # arriving (and booking stays closed until the appointments are complete).
+    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -6,17 +6,15 @@ from dataclasses import dataclass
 
 from portal.shops.models import Connection, Shop
 
-from .models import RunProgress, SyncRun
-from .sync import DETAILS, FULL_ORDER, status_of
+from .books import status_of
+from .models import OPEN_STATUSES, RunProgress, SyncRun
+from .resources import REGISTRY
+from .sync import DETAILS, FULL_ORDER, OPEN_LIST
 
+OPEN = "open"  # the bar of a full sync's open work order lists, all statuses together
 LABELS = {
-    "employees": "Employees",
-    "customers": "Customers",
-    "vehicles": "Vehicles",
-    "workorders": "Work orders",
-    "appointments": "Appointments",
-    "payments": "Payments",
-    "inventory": "Parts",
+    **{name: resource.label for name, resource in REGISTRY.items()},
+    OPEN: "Open work orders",
     DETAILS: "Open work order details",
 }
 
@@ -52,7 +50,21 @@ def context(shop: Shop, *, compact: bool = False) -> dict:
     bars = []
     if run is not None:
         saved = {p.resource: p for p in RunProgress.objects.filter(run=run)}
-        order = (*FULL_ORDER, DETAILS) if run.mode == SyncRun.Mode.FULL else tuple(saved)
+        lists = [
+            saved.pop(OPEN_LIST.format(s)) for s in OPEN_STATUSES if OPEN_LIST.format(s) in saved
+        ]
+        if lists:
+            saved[OPEN] = RunProgress(
+                resource=OPEN,
+                done=sum(p.done for p in lists),
+                total=sum(p.total or 0 for p in lists),
+                finished=len(lists) == len(OPEN_STATUSES) and all(p.finished for p in lists),
+            )
+        order = (
+            (FULL_ORDER[0], OPEN, DETAILS, *FULL_ORDER[1:])
+            if run.mode == SyncRun.Mode.FULL
+            else tuple(saved)
+        )
         for resource in order:
             p = saved.get(resource)
             bars.append(

@@ -10,7 +10,9 @@ from django.dispatch import receiver
 from portal.shops.models import Shop
 from portal.shops.signals import shop_disconnected
 
+from . import books
 from . import models as m
+from .resources import REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +35,11 @@ def forget_personal_data(sender, shop: Shop, **kwargs) -> None:
     """Inside the disconnect transaction: the shop's people and what hangs off them go
     (customers, vehicles, work orders with their jobs and history, appointments, payments,
     staff, notices). Parts stay: they are the shop's catalogue, not personal data."""
-    for model in (
-        m.ShopNotice,
-        m.Payment,
-        m.Appointment,
-        m.WorkOrder,  # cascades to jobs, line items and status history
-        m.Vehicle,
-        m.Customer,
-        m.Employee,
-    ):
-        model.objects.filter(shop=shop).delete()
+    personal = [name for name in REGISTRY if name != "inventory"]
+    m.ShopNotice.objects.filter(shop=shop).delete()
+    for name in personal:  # work orders cascade to jobs, line items and status history
+        REGISTRY[name].model.objects.of(shop).delete()
+    books.forget_completeness(shop, personal)
     m.WebhookEvent.objects.filter(shop_remote_id=shop.remote_id).delete()
     m.SyncRun.objects.filter(
         shop=shop, status__in=(m.SyncRun.Status.PENDING, m.SyncRun.Status.RUNNING)

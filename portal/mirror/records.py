@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,6 +16,7 @@ from django.db.models import F
 from portal.autosync.text import clean
 
 from . import models as m
+from .resources import REGISTRY
 from .upsert import upsert
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 #: Column bounds: a value outside them cannot be stored, so its record is skipped.
 BIG = 2**63 - 1  # BigIntegerField (ids)
-INT = 2**31 - 1  # IntegerField (years, mileage, stock counts)
 MONEY_LIMIT = Decimal(10) ** 10  # DecimalField(max_digits=12, decimal_places=2)
 CENT = Decimal("0.01")
 #: Times a shop's records can carry. Outside them a time is a mistake, and arithmetic on it
@@ -221,116 +220,6 @@ class Fields:
         return found
 
 
-def customer(d: Fields) -> dict:
-    return {
-        "first_name": d.text("first_name"),
-        "last_name": d.text("last_name"),
-        "email": d.text("email"),
-        "phone": d.text("phone", 64),
-        "is_business": d.boolean("is_business"),
-        "remote_created_at": d.time("created_at"),
-    }
-
-
-def vehicle(d: Fields) -> dict:
-    return {
-        "customer_remote_id": d.integer("customer_id"),
-        "year": d.integer("year", INT),
-        "make": d.text("make"),
-        "model": d.text("model"),
-        "vin": d.text("vin", 32),
-        "license_plate": d.text("license_plate", 32),
-        "mileage": d.integer("mileage", INT),
-    }
-
-
-def work_order(d: Fields) -> dict:
-    customer_ = d.object("customer")
-    technician = d.object("technician")
-    return {
-        "number": d.text("work_order_number", 64),
-        "status": d.text("status", 32),
-        "customer_remote_id": customer_.integer("id"),
-        "customer_name": customer_.text("name"),
-        "vehicle_remote_id": d.object("vehicle").integer("id"),
-        "technician_remote_id": technician.integer("id"),
-        "technician_name": technician.text("name"),
-        "subtotal": d.money("subtotal"),
-        "tax": d.money("tax"),
-        "total": d.money("total"),
-        "notes": d.text("notes", 100_000, multiline=True),
-        "remote_created_at": d.time("created_at"),
-        "completed_at": d.time("completed_at"),
-    }
-
-
-def appointment(d: Fields) -> dict:
-    return {
-        "customer_remote_id": d.integer("customer_id"),
-        "vehicle_remote_id": d.integer("vehicle_id"),
-        "start_time": d.time("start_time"),
-        "end_time": d.time("end_time"),
-        "notes": d.text("notes", 100_000, multiline=True),
-        "status": d.text("status", 32),
-        "remote_created_at": d.time("created_at"),
-    }
-
-
-def payment(d: Fields) -> dict:
-    return {
-        "work_order_remote_id": d.integer("workorder_id"),
-        "customer_remote_id": d.integer("customer_id"),
-        "amount": d.money("amount"),
-        "method": d.text("method", 32),
-        "status": d.text("status", 32),
-        "remote_created_at": d.time("created_at"),
-    }
-
-
-def part(d: Fields) -> dict:
-    return {
-        "part_number": d.text("part_number", 64),
-        "name": d.text("name"),
-        "quantity": d.integer("quantity", INT) or 0,
-        "cost": d.money("cost"),
-        "price": d.money("price"),
-        "reorder_threshold": d.integer("reorder_threshold", INT),
-    }
-
-
-def employee(d: Fields) -> dict:
-    return {
-        "first_name": d.text("first_name"),
-        "last_name": d.text("last_name"),
-        "name": d.text("name"),
-        "email": d.text("email"),
-        "role": d.text("role", 32),
-        "status": d.text("status", 32),
-    }
-
-
-@dataclass(frozen=True)
-class Kind:
-    """How one resource is mirrored: its model and how a JSON record becomes columns."""
-
-    model: type[m.MirroredRecord]
-    read: Callable[[Fields], dict]
-
-    def columns(self, record: dict | Fields) -> dict:
-        """The record's column values; Unmappable if one of its fields cannot be stored."""
-        return self.read(record if isinstance(record, Fields) else Fields(record))
-
-
-KINDS: dict[str, Kind] = {
-    "customers": Kind(m.Customer, customer),
-    "vehicles": Kind(m.Vehicle, vehicle),
-    "workorders": Kind(m.WorkOrder, work_order),
-    "appointments": Kind(m.Appointment, appointment),
-    "payments": Kind(m.Payment, payment),
-    "inventory": Kind(m.Part, part),
-    "employees": Kind(m.Employee, employee),
-}
-
 #: The list form's keys: what a list or a webhook payload keeps of a work order's detail.
 DETAIL_ONLY = ("jobs", "payments", "amount_paid", "balance_due")
 
@@ -350,7 +239,7 @@ def row(resource: str, item: Any) -> tuple[dict | None, Skip | None]:
             "remote_id": remote_id,
             "payload": payload({k: v for k, v in item.items() if k not in DETAIL_ONLY}),
             "remote_updated_at": fields.time("updated_at"),
-            **KINDS[resource].columns(fields),
+            **REGISTRY[resource].read(fields),
         }, None
     except Unmappable as error:
         return None, Skip(resource, shown, error.field, error.reason)
@@ -359,7 +248,7 @@ def row(resource: str, item: Any) -> tuple[dict | None, Skip | None]:
 def apply(resource: str, shop_id: int, items: list, observed_at: datetime) -> Applied:
     """Upsert list-form records of `resource` seen at `observed_at`. A record that cannot be
     mirrored is skipped (logged, and counted on the resource's state); the rest are written."""
-    kind = KINDS[resource]
+    model = REGISTRY[resource].model
     rows, result = [], Applied()
     for item in items:
         mapped, skip = row(resource, item)
@@ -372,12 +261,12 @@ def apply(resource: str, shop_id: int, items: list, observed_at: datetime) -> Ap
         return result
     names = list(rows[0].keys() - {"shop_id", "remote_id", "observed_at", "remote_updated_at"})
     ids = [r["remote_id"] for r in rows]
-    live = kind.model.objects.filter(shop_id=shop_id, removed_at__isnull=True)
+    live = model.objects.of(shop_id).live()
     before = set(live.filter(remote_id__in=ids).values_list("remote_id", flat=True))
     if resource == "workorders":
         result.written = _apply_work_orders(shop_id, rows, names)
     else:
-        result.written = upsert(kind.model, rows, names)
+        result.written = upsert(model, rows, names)
     if len(before) < len(set(ids)):
         # Records new to the mirror (a webhook's, or one created since the last list) are
         # new at AutoSync too: keep its last known total in step, or the books would show

@@ -1,8 +1,10 @@
 """Sync services: plain functions over ids that fill a shop's mirror from AutoSync.
 
 Three plans, each spending the fewest requests the API allows (see docs/portal-mirror.md):
-- full: every list, page by page at 100 a page (resumable: progress is saved after each
-  page), then the detail of each open work order; marks what AutoSync no longer returns.
+- full: every list at 100 a page, each page once, in the order pages need them: staff, the
+  open work orders (with the active ones' details), the newest page of every list, then the
+  rest of each list from its end backwards (resumable: progress is saved after each page);
+  marks what AutoSync no longer returns.
 - incremental: `created_after` (minus an overlap) for customers and work orders, the tail
   of the id-ordered lists for the rest.
 - open: the open work orders through the `status` filter; details only for those that
@@ -17,27 +19,23 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from math import ceil
 
-from django.db import connection
 from django.db.models import F, Max
 from django.utils import timezone
 
 from portal.autosync.errors import AutoSyncError, BudgetExhausted, NotFound, ReconnectRequired
 from portal.autosync.pages import Page
 from portal.shops.models import Shop
-from portal.shops.tokens import client_for
 
-from . import lease, records
+from . import books, lease, records
 from .models import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
-    RESOURCES,
-    RequestCount,
-    ResourceState,
     RunProgress,
     SyncRun,
     SyncState,
     WorkOrder,
 )
+from .resources import REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +43,13 @@ PER_PAGE = 100
 #: `created_after` is strict and to the second: start a little earlier, so a record created
 #: in the same second as the newest one mirrored is never skipped (upserts absorb the repeat).
 CREATED_OVERLAP = timedelta(seconds=5)
-#: The order of a full sync: people first, so that pages can show names early.
-FULL_ORDER = (
-    "employees",
-    "customers",
-    "vehicles",
-    "workorders",
-    "appointments",
-    "payments",
-    "inventory",
-)
+#: A full sync lists staff first (pages name technicians), then, after the open work orders,
+#: the newest page of each of these lists and then the rest of each, in this order:
+#: appointments first, a small list that booking waits for whole.
+NEWEST_FIRST = ("appointments", "workorders", "payments", "customers", "vehicles", "inventory")
+FULL_ORDER = ("employees", *NEWEST_FIRST)
+#: The progress row of a full sync's open work orders of one status ("open:draft", …).
+OPEN_LIST = "open:{}"
 DETAILS = "details"  # the progress row of a full sync's work order details
 
 
@@ -62,35 +57,27 @@ class Paused(Exception):
     """The shop stopped being syncable (needs reconnecting, disconnected, not granted)."""
 
 
-def resource_of(path: str) -> str:
-    """`/shops/7/workorders/12` → `workorders` (requests are counted per resource)."""
-    parts = path.strip("/").split("/")
-    return parts[2] if len(parts) > 2 and parts[0] == "shops" else "shops"
+def following(number: int, first_total: int | None, has_next: bool) -> int | None:
+    """The page a full listing reads after page `number`, or None when it is done: page 1
+    first (its total tells the last page), then from the last page backwards to page 2, so
+    the newest records arrive first; forwards when AutoSync sends no total. Each page once.
+
+    Backwards is also the safer way round: a record removed meanwhile shifts the others
+    towards the pages still to read, so none slips between two pages unseen."""
+    if first_total is None:
+        return number + 1 if has_next else None
+    if number == 1:
+        last = ceil(first_total / PER_PAGE)
+        return last if last > 1 else None
+    return number - 1 if number > 2 else None
 
 
-def count_request(shop_id: int, resource: str) -> None:
-    """Add one request to the shop's count for this minute (one upsert, race-free)."""
-    minute = timezone.now().replace(second=0, microsecond=0)
-    field = RequestCount._meta.get_field("minute")
-    q = connection.ops.quote_name
-    table = q(RequestCount._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({q('shop_id')}, {q('resource')}, {q('minute')}, {q('count')}) "  # noqa: S608
-            f"VALUES (%s, %s, %s, 1) ON CONFLICT ({q('shop_id')}, {q('resource')}, {q('minute')}) "
-            f"DO UPDATE SET {q('count')} = {table}.{q('count')} + 1",
-            [shop_id, resource, field.get_db_prep_save(minute, connection)],
-        )
-
-
-def requests_last_hour(shop_id: int) -> dict[str, int]:
-    since = timezone.now() - timedelta(hours=1)
-    counts: dict[str, int] = {}
-    for resource, count in RequestCount.objects.filter(
-        shop_id=shop_id, minute__gte=since
-    ).values_list("resource", "count"):
-        counts[resource] = counts.get(resource, 0) + count
-    return counts
+def is_newest(number: int, first_total: int | None) -> bool:
+    """Whether page `number` is read in the newest pass: page 1 (for the total), and the pages
+    that hold the last 100 records."""
+    if number == 1:
+        return True
+    return first_total is not None and number * PER_PAGE > first_total - PER_PAGE
 
 
 def run(run_id: int, *, budget_timeout: float = 0.0) -> SyncRun | None:
@@ -158,18 +145,10 @@ class ShopSync:
         self.owner = owner
         self.shop = sync_run.shop
         self.remote = self.shop.remote_id
-        self.client = client_for(
-            self.shop,
-            priority="background",
-            budget_timeout=budget_timeout,
-            on_request=self._counted,
-        )
+        self.client = books.client_for(self.shop, budget_timeout)
         self.detailed: set[int] = set()
         # Open work orders whose list form differed from the mirror when a page came in.
         self.wanted_details: set[int] = set()
-
-    def _counted(self, method: str, path: str, status: int | None, seconds: float) -> None:
-        count_request(self.shop.pk, resource_of(path))
 
     def execute(self) -> None:
         plan = {
@@ -187,15 +166,24 @@ class ShopSync:
     # --- The plans ------------------------------------------------------------------------
 
     def full(self) -> None:
-        for resource in FULL_ORDER:
-            self._guard(resource, lambda r=resource: self._all_pages(r))
+        """What pages show first arrives first (docs/portal-mirror.md, "The first sync fills…")."""
+        if not RunProgress.objects.filter(run=self.run).exists():  # begun, not resumed
+            for resource in REGISTRY:
+                books.listing_started(self.shop, resource)  # what it skips, counted afresh
+        self._guard("employees", lambda: self._listing("employees"))
+        self._guard("workorders", self._open_first, partial=True)
+        for resource in NEWEST_FIRST:
+            self._guard(resource, lambda r=resource: self._listing(r, newest=True), partial=True)
+        for resource in NEWEST_FIRST:
+            self._guard(resource, lambda r=resource: self._listing(r))
         self._guard("workorders", self._open_details)
 
     def incremental(self) -> None:
-        for resource in ("customers", "workorders"):
-            self._guard(resource, lambda r=resource: self._created_since(r))
-        for resource in ("vehicles", "appointments", "payments", "inventory", "employees"):
-            self._guard(resource, lambda r=resource: self._tail(r))
+        for resource in REGISTRY.values():
+            if resource.incremental == "created_after":
+                self._guard(resource.name, lambda r=resource.name: self._created_since(r))
+            else:
+                self._guard(resource.name, lambda r=resource.name: self._tail(r))
 
     def open_work_orders(self) -> None:
         self._guard("workorders", self._poll_open)
@@ -204,62 +192,57 @@ class ShopSync:
 
     def _list(self, resource: str, page: int, **filters) -> tuple[Page, datetime]:
         """One page of a list, applied to the mirror; the page and when it was asked for."""
-        method = {
-            "customers": self.client.list_customers,
-            "vehicles": self.client.list_vehicles,
-            "workorders": self.client.list_work_orders,
-            "appointments": self.client.list_appointments,
-            "payments": self.client.list_payments,
-            "inventory": self.client.list_parts,
-            "employees": self.client.list_employees,
-        }[resource]
+        method = getattr(self.client, REGISTRY[resource].list_method)
         observed_at = timezone.now()  # before sending: the data is at least this fresh
         result = method(self.remote, page=page, per_page=PER_PAGE, **filters)
         if resource == "workorders":
             self._detail_candidates(result.items)
         self._skipped(records.apply(resource, self.shop.pk, result.items, observed_at))
         if not filters and result.total is not None:
-            ResourceState.objects.update_or_create(
-                shop=self.shop, resource=resource, defaults={"remote_total": result.total}
-            )
+            books.note_total(self.shop, resource, result.total)
         self._heartbeat()
         return result, observed_at
 
-    def _all_pages(self, resource: str) -> None:
-        progress, created = RunProgress.objects.get_or_create(run=self.run, resource=resource)
-        if created:  # a new listing: what it skips is counted afresh
-            ResourceState.objects.filter(shop=self.shop, resource=resource).update(
-                skipped=0, last_skipped=""
-            )
+    def _listing(self, resource: str, *, newest: bool = False) -> None:
+        """Read a whole list, each page once (see `following`); with `newest`, only the pages
+        of the newest pass (`is_newest`), the rest left for a later call."""
+        progress, _ = RunProgress.objects.get_or_create(run=self.run, resource=resource)
         stable = False  # a run resumed after its last page does not judge removals
-        while not progress.finished:
+        while not progress.finished and (
+            not newest or is_newest(progress.next_page, progress.total)
+        ):
             page, _ = self._list(resource, progress.next_page)
             if progress.total is None:
                 progress.total = page.total
-            seen = (progress.next_page - 1) * PER_PAGE + len(page.items)
-            progress.done = seen if page.total is None else min(seen, page.total)
-            progress.next_page += 1
-            progress.finished = not page.has_next
+            progress.done += len(page.items)
+            if progress.total is not None:
+                progress.done = min(progress.done, progress.total)
+            after = following(progress.next_page, progress.total, page.has_next)
             stable = page.total == progress.total
-            if progress.finished and page.total is not None:
-                progress.total = page.total
+            progress.finished = after is None
+            progress.next_page = after or progress.next_page
             progress.save()
-        if progress.finished and stable:
-            self._mark_removed(resource)
+        if progress.finished:
+            books.completed(self.shop, resource)
+            if stable:
+                self._mark_removed(resource)
 
     def _mark_removed(self, resource: str) -> None:
         """Rows this run never confirmed are gone at AutoSync (kept, marked, not deleted).
-        Only when the list's total did not move during the run: a removal while paging
-        shifts the pages, and a record could slip between two of them unseen."""
-        model = records.KINDS[resource].model
-        gone = model.objects.filter(
-            shop=self.shop, removed_at__isnull=True, confirmed_at__lt=self.run.started_at
-        ).update(removed_at=timezone.now())
+        Only when the list's total did not move during the run: a record created meanwhile
+        is on no page read, one removed shifts the pages."""
+        model = REGISTRY[resource].model
+        gone = (
+            model.objects.of(self.shop)
+            .live()
+            .filter(confirmed_at__lt=self.run.started_at)
+            .update(removed_at=timezone.now())
+        )
         if gone:
             log.info("%s %s of shop %s are gone at AutoSync", gone, resource, self.shop.pk)
 
     def _created_since(self, resource: str) -> None:
-        model = records.KINDS[resource].model
+        model = REGISTRY[resource].model
         newest = model.objects.filter(shop=self.shop).aggregate(Max("remote_created_at"))[
             "remote_created_at__max"
         ]
@@ -270,8 +253,8 @@ class ShopSync:
     def _tail(self, resource: str) -> None:
         """Lists are ordered by id, so new records are at the end: start at the page that
         holds the first record past what is mirrored."""
-        model = records.KINDS[resource].model
-        mirrored = model.objects.filter(shop=self.shop, removed_at__isnull=True).count()
+        model = REGISTRY[resource].model
+        mirrored = model.objects.of(self.shop).live().count()
         self._pages_from(resource, mirrored // PER_PAGE + 1)
 
     def _pages_from(self, resource: str, first: int, **filters) -> None:
@@ -323,9 +306,9 @@ class ShopSync:
             try:
                 detail = self.client.get_work_order(self.remote, remote_id)
             except NotFound:
-                WorkOrder.objects.filter(
-                    shop=self.shop, remote_id=remote_id, removed_at__isnull=True
-                ).update(removed_at=timezone.now())
+                WorkOrder.objects.of(self.shop).live().filter(remote_id=remote_id).update(
+                    removed_at=timezone.now()
+                )
                 detail = None
             if detail is not None:
                 self._skipped(records.apply_work_order_detail(self.shop.pk, detail, observed_at))
@@ -340,9 +323,7 @@ class ShopSync:
         """Open work orders whose mirrored detail is older than their last change (AutoSync's
         updated_at is to the second: a change in the second of the fetch counts), and active
         ones whose detail was never mirrored."""
-        open_orders = WorkOrder.objects.filter(
-            shop=self.shop, status__in=OPEN_STATUSES, removed_at__isnull=True
-        )
+        open_orders = WorkOrder.objects.of(self.shop).live().open()
         if among is not None:
             open_orders = open_orders.filter(remote_id__in=among)
         stale = set()
@@ -366,6 +347,21 @@ class ShopSync:
         progress.finished = True
         progress.save()
 
+    def _open_first(self) -> None:
+        """The open work orders, by the `status` filter, then the details of the active ones:
+        what the dashboard and the owner's garage show first."""
+        for status in OPEN_STATUSES:
+            key = OPEN_LIST.format(status)
+            progress, _ = RunProgress.objects.get_or_create(run=self.run, resource=key)
+            while not progress.finished:
+                page, _ = self._list("workorders", progress.next_page, status=status)
+                progress.total = page.total
+                progress.done += len(page.items)
+                progress.finished = not page.has_next
+                progress.next_page += 1
+                progress.save()
+        self._open_details()
+
     def _poll_open(self) -> None:
         seen: set[int] = set()
         for status in OPEN_STATUSES:
@@ -378,55 +374,43 @@ class ShopSync:
                 number += 1
         # Open in the mirror but in no open list: invoiced (or gone) since; its detail says.
         moved = set(
-            WorkOrder.objects.filter(
-                shop=self.shop, status__in=OPEN_STATUSES, removed_at__isnull=True
-            )
+            WorkOrder.objects.of(self.shop)
+            .live()
+            .open()
             .exclude(remote_id__in=seen)
             .values_list("remote_id", flat=True)
         )
         wanted = set(
-            WorkOrder.objects.filter(
-                shop=self.shop, wanted_until__gt=timezone.now(), removed_at__isnull=True
-            ).values_list("remote_id", flat=True)
+            WorkOrder.objects.of(self.shop)
+            .live()
+            .filter(wanted_until__gt=timezone.now())
+            .values_list("remote_id", flat=True)
         )
         self._fetch_details(self.wanted_details | self._stale_details(seen) | moved | wanted)
 
     # --- Bookkeeping ----------------------------------------------------------------------
 
-    def _guard(self, resource: str, work: Callable[[], None]) -> None:
-        """Run one resource's work; record its success or error. A permanent error of one
-        resource (e.g. a scope the grant lacks) does not stop the others."""
+    def _guard(self, resource: str, work: Callable[[], None], *, partial: bool = False) -> None:
+        """Run one resource's work; record its success (unless the work is `partial`, a first
+        part of the resource) or its error. A permanent error of one resource (e.g. a scope
+        the grant lacks) does not stop the others."""
         try:
             work()
         except BudgetExhausted:
             raise  # not an error: the run waits for room and resumes
         except AutoSyncError as exc:
-            ResourceState.objects.update_or_create(
-                shop=self.shop,
-                resource=resource,
-                defaults={"last_error": str(exc)[:2000], "last_error_at": timezone.now()},
-            )
+            books.failed(self.shop, resource, str(exc))
             if not exc.permanent or isinstance(exc, ReconnectRequired):
                 raise
             log.warning("Sync of %s for shop %s failed: %r", resource, self.shop.pk, exc)
         except Exception as exc:
             # Not AutoSync's: the task records it on the run and retries or fails it; the
             # resource shows it too.
-            ResourceState.objects.update_or_create(
-                shop=self.shop,
-                resource=resource,
-                defaults={
-                    "last_error": f"{type(exc).__name__}: {exc}"[:2000],
-                    "last_error_at": timezone.now(),
-                },
-            )
+            books.failed(self.shop, resource, f"{type(exc).__name__}: {exc}")
             raise
         else:
-            ResourceState.objects.update_or_create(
-                shop=self.shop,
-                resource=resource,
-                defaults={"last_success_at": timezone.now(), "last_error": ""},
-            )
+            if not partial:
+                books.succeeded(self.shop, resource)
 
     def _skipped(self, applied: records.Applied) -> None:
         if applied.skipped:
@@ -440,28 +424,3 @@ class ShopSync:
         SyncRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
         if not Shop.objects.syncable().filter(pk=self.shop.pk).exists():
             raise Paused("the shop is no longer syncable (it needs reconnecting)")
-
-
-def status_of(shop: Shop) -> dict[str, dict]:
-    """Per resource: mirrored count, AutoSync's total, last success and error, requests."""
-    states = {s.resource: s for s in ResourceState.objects.filter(shop=shop)}
-    spent = requests_last_hour(shop.pk)
-    result = {}
-    for resource in RESOURCES:
-        state = states.get(resource)
-        model = records.KINDS[resource].model
-        result[resource] = {
-            "mirrored": model.objects.filter(shop=shop, removed_at__isnull=True).count(),
-            "remote_total": state.remote_total if state else None,
-            "last_success": state.last_success_at if state else None,
-            "last_error": (state.last_error or None) if state else None,
-            "skipped": state.skipped if state else 0,
-            "last_skipped": (state.last_skipped or None) if state else None,
-            "requests_last_hour": spent.get(resource, 0),
-        }
-    return result
-
-
-def minimum_list_requests(totals: dict[str, int]) -> int:
-    """The fewest list requests a full sync can make: ceil(total / 100) a resource."""
-    return sum(max(1, ceil(total / PER_PAGE)) for total in totals.values())

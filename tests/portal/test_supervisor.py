@@ -119,7 +119,9 @@ def test_a_killed_worker_is_restarted_while_the_portal_keeps_answering(supervise
 
 def test_a_process_that_keeps_crashing_is_given_up_on_and_its_traceback_shown(supervised, tmp_path):
     crash = "python -c 'import portal.nothing_here'"
-    supervisor = supervised({"crasher": crash, "steady": "sleep 60"}, start_secs=1, start_retries=2)
+    # Each crash comes well inside start_secs even on a busy machine (a crash after it would
+    # count as a start, and supervisord would try once more).
+    supervisor = supervised({"crasher": crash, "steady": "sleep 60"}, start_secs=4, start_retries=2)
 
     wait_for(
         lambda: supervisor.getProcessInfo("crasher")["statename"] == "FATAL",

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             "shop",
             "slug",
-            models.SlugField(max_length=MAX_LENGTH, default="", editable=False),
+            models.SlugField(max_length=MAX_LENGTH, default="", editable=False, db_index=False),
             preserve_default=False,
         ),
         migrations.RunPython(give_every_shop_a_slug, migrations.RunPython.noop, elidable=True),

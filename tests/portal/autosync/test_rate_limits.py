@@ -94,8 +94,10 @@ def test_interactive_calls_get_through_while_background_work_is_paced(
     for thread in background:
         thread.join(60)
     assert set(statuses) == {200}
-    assert slowest["background"] > 1.0  # background work waited for a new window...
-    assert slowest["interactive"] < 0.5  # ...while every interactive call went straight through
+    # Background work waited for a new window (up to 3 s), while every interactive call went
+    # straight through (well under a second even on a busy machine).
+    assert slowest["background"] > 1.5
+    assert slowest["interactive"] < 1.0
 
 
 def test_the_default_budget_url_follows_the_settings(settings, tmp_path):

@@ -19,16 +19,6 @@ from portal.celery import app as celery_app
 from portal.shops.models import Connection, Shop
 from tests.support.servers import LiveSandbox
 
-RESOURCES = (
-    "customers",
-    "vehicles",
-    "workorders",
-    "appointments",
-    "payments",
-    "inventory",
-    "employees",
-)
-
 
 @pytest.fixture(scope="session")
 def roomy_sandbox(sandbox_db, tmp_path_factory):

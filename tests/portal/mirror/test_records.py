@@ -11,6 +11,7 @@ import pytest
 
 from portal.mirror import records
 from portal.mirror.models import Customer, Job, Part, Payment, ResourceState, Vehicle, WorkOrder
+from portal.mirror.resources import REGISTRY
 
 SEEN = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -76,7 +77,7 @@ def test_a_record_that_cannot_be_stored_is_skipped_named_and_counted_and_the_pag
     }[resource]
     with caplog.at_level(logging.WARNING, logger="portal.mirror.records"):
         applied = records.apply(resource, shop.pk, [bad, good, "not a record"], SEEN)
-    model = records.KINDS[resource].model
+    model = REGISTRY[resource].model
     assert list(model.objects.filter(shop=shop).values_list("remote_id", flat=True)) == [8]
     assert len(applied.skipped) == 2  # the bad record, and the string that is not a record
     skip = applied.skipped[0]

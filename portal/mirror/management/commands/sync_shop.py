@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.mirror import lease, sync
+from portal.mirror import books, lease, sync
 from portal.mirror.models import SyncRun
 from portal.shops.models import Shop
 
@@ -45,5 +45,5 @@ class Command(BaseCommand):
             f" after {sync_run.requests} requests"
             + (f" ({sync_run.error})" if sync_run.error else "")
         )
-        for name, book in sync.status_of(found).items():
+        for name, book in books.status_of(found).items():
             self.stdout.write(f"  {name}: {book['mirrored']} of {book['remote_total']}")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand
 
-from portal.mirror.sync import status_of
+from portal.mirror.books import status_of
 from portal.shops.models import Shop
 
 
