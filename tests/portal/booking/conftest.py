@@ -9,6 +9,7 @@ import pytest
 
 from portal.booking.models import BookingSettings
 from portal.booking.services import CustomerDetails, VehicleDetails
+from portal.mirror import books
 
 #: "Now" in most booking tests: two weeks before the Monday they book on.
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -31,8 +32,9 @@ def clock(shop, times) -> list[str]:
 @pytest.fixture
 def shop(cast):
     """The cast's shop in New York, with the default booking settings (two bays, 30-minute
-    slots, weekdays 08:00 to 17:00)."""
+    slots, weekdays 08:00 to 17:00), its appointments completely mirrored."""
     cast.shop.timezone = "America/New_York"
     cast.shop.save()
     BookingSettings.for_shop(cast.shop)
+    books.completed(cast.shop, "appointments")  # the public pages offer times only then
     return cast.shop

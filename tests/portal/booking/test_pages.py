@@ -12,6 +12,7 @@ from django.urls import reverse
 from portal.booking.models import Booking, BookingSettings, ChangeRequest, ClosedDate, Service
 from portal.booking.views import time_choices
 from portal.booking.visit import BOOKED_KEY, SESSION_KEY
+from portal.mirror import books
 from portal.shops.models import Connection
 from tests.support.booking import at, bookable_day, fill_visit
 
@@ -55,6 +56,10 @@ def test_an_unknown_slug_is_not_found(client, shop):
         (
             lambda shop: BookingSettings.objects.update(enabled=False),
             "does not take bookings online",
+        ),
+        (
+            lambda shop: books.forget_completeness(shop, ["appointments"]),
+            "as soon as the shop&#x27;s calendar has reached us",
         ),
     ],
 )

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from portal.accounts import verification
 from portal.booking.models import BookingSettings
+from portal.mirror import books
 from portal.mirror.models import RunProgress, SyncRun
 from portal.shops.invites import link_for
 from portal.shops.models import Connection, Invite, Role
@@ -181,6 +182,7 @@ def test_the_booking_pages_pass_axe(chromium, browsing, live_server, cast, width
     shop.timezone, shop.phone = "America/New_York", "+13125550100"
     shop.save()
     BookingSettings.for_shop(shop)
+    books.completed(shop, "appointments")
     page, manage = visitor_with_a_visit(chromium, live_server, shop, width)
     base = f"/book/{shop.slug}"
     found = check(

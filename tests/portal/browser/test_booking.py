@@ -4,6 +4,7 @@ boosts the steps and loads the free times in place) and off (plain forms)."""
 import pytest
 
 from portal.booking.models import Booking, BookingSettings
+from portal.mirror import books
 from tests.support.booking import bookable_day
 
 pytestmark = pytest.mark.browser
@@ -14,6 +15,7 @@ def shop(cast):
     cast.shop.timezone = "America/New_York"
     cast.shop.save()
     BookingSettings.for_shop(cast.shop)
+    books.completed(cast.shop, "appointments")
     return cast.shop
 
 
