@@ -49,19 +49,28 @@ def _shop(slug: str) -> Shop:
 FlowView = Callable[..., HttpResponse]
 
 
-def bookable(view: FlowView) -> FlowView:
-    """A page of the flow: the shop by its slug (404 if none), its settings, and the visit so
-    far; a shop that takes no bookings now sends the owner to its page, which says why."""
+def flow_step(step: str) -> Callable[[FlowView], FlowView]:
+    """A step of the flow (GET shows it, POST submits it): the view gets the shop found by its
+    slug (404 if none), its settings and the visit so far. A shop that takes no bookings now
+    sends the owner to its page, which says why; a step opened before the steps it needs
+    sends them to the first of those."""
 
-    @wraps(view)
-    def wrapped(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
-        shop = _shop(slug)
-        settings = BookingSettings.for_shop(shop)
-        if closed_reason(shop, settings):
-            return redirect("booking:shop", shop.slug)
-        return view(request, shop, settings, Visit.of(request, shop))
+    def decorator(view: FlowView) -> FlowView:
+        @require_http_methods(["GET", "POST"])
+        @wraps(view)
+        def wrapped(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
+            shop = _shop(slug)
+            settings = BookingSettings.for_shop(shop)
+            if closed_reason(shop, settings):
+                return redirect("booking:shop", shop.slug)
+            visit = Visit.of(request, shop)
+            if missing := visit.first_missing(step):
+                return redirect(_step_url(shop, missing))
+            return view(request, shop, settings, visit)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
 def _step_url(shop: Shop, step: str) -> str:
@@ -69,8 +78,7 @@ def _step_url(shop: Shop, step: str) -> str:
 
 
 def _render_step(request, shop, visit, step: str, context: dict, status: int = 200):
-    done = [s for s in STEPS if s in visit.data]
-    steps = [(s, STEP_LABELS[s], _step_url(shop, s), s in done) for s in STEPS]
+    steps = [(s, STEP_LABELS[s], _step_url(shop, s), s in visit.data) for s in STEPS]
     context = {"shop": shop, "step": step, "title": STEP_LABELS[step], "steps": steps, **context}
     return render(request, f"booking/{step}.html", context, status=status)
 
@@ -117,8 +125,6 @@ def shop_page(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
 
 def _form_step(request: VehicleOwnerRequest, shop: Shop, visit: Visit, step: str, /, **options):
     """Steps 1, 2 and 4: a form (given `options`) whose cleaned data the visit keeps."""
-    if missing := visit.first_missing(step):
-        return redirect(_step_url(shop, missing))
     form = FORMS[step](request.POST or None, initial=visit.data.get(step), **options)
     if request.method == "POST":
         if form.is_valid():
@@ -129,20 +135,17 @@ def _form_step(request: VehicleOwnerRequest, shop: Shop, visit: Visit, step: str
     return _render_step(request, shop, visit, step, {"form": form})
 
 
-@require_http_methods(["GET", "POST"])
-@bookable
+@flow_step("what")
 def what(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
     return _form_step(request, shop, visit, "what", shop=shop)
 
 
-@require_http_methods(["GET", "POST"])
-@bookable
+@flow_step("vehicle")
 def vehicle(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
     return _form_step(request, shop, visit, "vehicle")
 
 
-@require_http_methods(["GET", "POST"])
-@bookable
+@flow_step("who")
 def who(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
     return _form_step(request, shop, visit, "who")
 
@@ -162,12 +165,9 @@ def _times_part(shop, day_form, minutes: int, service_ids, chosen: str | None) -
     }
 
 
-@require_http_methods(["GET", "POST"])
-@bookable
+@flow_step("when")
 def when(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
     """Step 3: a day (GET `?day=`, which lists its free times), then a time (POST)."""
-    if missing := visit.first_missing("when"):
-        return redirect(_step_url(shop, missing))
     service_ids = visit.data["what"]["services"]
     minutes = settings.visit_minutes(_services(shop, service_ids))
     chosen = visit.data.get("when", {}).get("start")
@@ -206,12 +206,9 @@ def times(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
     return render(request, "booking/when.html#times", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
-@bookable
+@flow_step("review")
 def review(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
     """Step 5: everything at a glance, and the button that books."""
-    if missing := visit.first_missing("review"):
-        return redirect(_step_url(shop, missing))
     data = visit.data
     chosen = _services(shop, data["what"]["services"])
     start = datetime.fromisoformat(data["when"]["start"])
