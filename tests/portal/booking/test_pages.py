@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from portal.booking.models import Booking, BookingSettings, ChangeRequest, ClosedDate, Service
 from portal.booking.views import time_choices
-from portal.booking.visit import BOOKED_KEY, SESSION_KEY
+from portal.booking.visit import BOOKED_KEY, SESSION_KEY, STEPS
 from portal.mirror import books
 from portal.shops.models import Connection
 from tests.support.booking import at, bookable_day, fill_visit
@@ -336,13 +337,13 @@ def test_booking_is_throttled_per_ip_address(client, shop):
     assert client.post(url("review", shop), {"website": ""}).status_code == 429
 
 
-def test_every_form_of_the_flow_needs_its_csrf_token(shop):
-    from django.test import Client
-
-    client = Client(enforce_csrf_checks=True)
-    fill_visit(client, shop, at(shop, bookable_day(shop), "10:00"))
-    for step in ("what", "vehicle", "when", "who", "review"):
-        assert client.post(url(step, shop), {}).status_code == 403
+def test_every_form_needs_its_csrf_token(client, shop, booked):
+    _, manage = booked
+    guarded = Client(enforce_csrf_checks=True)
+    fill_visit(guarded, shop, at(shop, bookable_day(shop), "11:00"))
+    for path in [*(url(step, shop) for step in STEPS), manage]:
+        assert guarded.post(path, {"kind": "cancel"}).status_code == 403, path
+    assert not ChangeRequest.objects.exists()
 
 
 def test_the_confirmation_without_a_booking_goes_back_to_the_shop(client, shop):
