@@ -96,18 +96,16 @@ def _busy(shop: Shop, start: datetime, end: datetime, slot: timedelta) -> list[I
     """What already occupies the shop between `start` and `end`: mirrored appointments that
     are not cancelled (one without an end takes a slot), and the portal's bookings that hold
     a time and whose appointment is not in the mirror yet (so none is counted twice)."""
-    appointments = Appointment.objects.filter(
-        shop=shop,
-        removed_at__isnull=True,
-        start_time__gte=start - LONGEST_APPOINTMENT,
-        start_time__lt=end,
-    ).exclude(status="cancelled")
+    appointments = (
+        Appointment.objects.live()
+        .of(shop)
+        .filter(start_time__gte=start - LONGEST_APPOINTMENT, start_time__lt=end)
+        .exclude(status="cancelled")
+    )
     bookings = (
         Booking.objects.holding()
         .filter(shop=shop, starts_at__lt=end, ends_at__gt=start)
-        .exclude(
-            appointment_remote_id__in=Appointment.objects.filter(shop=shop).values("remote_id")
-        )
+        .exclude(appointment_remote_id__in=Appointment.objects.of(shop).values("remote_id"))
     )
     busy = [
         (begins, ends or begins + slot)
