@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from portal.accounts import verification
+from portal.booking import services
 from portal.booking.models import BookingSettings
 from portal.mirror import books
 from portal.mirror.models import RunProgress, SyncRun
@@ -146,7 +147,6 @@ def visitor_with_a_visit(browser, live_server, shop, width: int):
     from django.conf import settings
     from django.test import Client
 
-    from portal.booking import services
     from portal.booking.visit import BOOKED_KEY
 
     client = Client()
@@ -177,7 +177,7 @@ def visitor_with_a_visit(browser, live_server, shop, width: int):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_booking_pages_pass_axe(chromium, browsing, live_server, cast, width):
+def test_the_booking_pages_pass_axe(chromium, browsing, live_server, cast, monkeypatch, width):
     shop = cast.shop
     shop.timezone, shop.phone = "America/New_York", "+13125550100"
     shop.save()
@@ -212,6 +212,25 @@ def test_the_booking_pages_pass_axe(chromium, browsing, live_server, cast, width
     page.get_by_label("Day").fill(bookable_day(shop).isoformat())
     page.get_by_role("heading", name="Free times on").wait_for()
     found["times loaded in place"] = axe_violations(page)
+    # The visit's time, taken meanwhile (both bays): the nearest free times are offered.
+    for email in ("first@example.com", "second@example.com"):
+        services.book(
+            shop,
+            at(shop, bookable_day(shop), "14:00"),
+            [],
+            services.CustomerDetails("Other Owner", email, "+13125550100"),
+            services.VehicleDetails(2015, "Ford", "Focus"),
+        )
+    page.goto(f"{live_server.url}{base}/visit/review/")
+    page.get_by_role("button", name="Book this visit").click()
+    page.get_by_role("heading", name="Sorry, that time was just taken").wait_for()
+    found["time taken"] = axe_violations(page)
+    # One booking attempt too many.
+    monkeypatch.setattr("portal.booking.views.PER_EMAIL", "0/h")
+    page.goto(f"{live_server.url}{base}/visit/review/")
+    page.get_by_role("button", name="Book this visit").click()
+    page.get_by_role("heading", name="Too many booking attempts").wait_for()
+    found["throttled"] = axe_violations(page)
     # A shop that takes no bookings says so.
     BookingSettings.objects.filter(shop=shop).update(enabled=False)
     found |= check(page, live_server.url, [f"{base}/"])
