@@ -125,8 +125,9 @@ def shop_page(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
 
 def _form_step(request: VehicleOwnerRequest, shop: Shop, visit: Visit, step: str, /, **options):
     """Steps 1, 2 and 4: a form (given `options`) whose cleaned data the visit keeps."""
-    form = FORMS[step](request.POST or None, initial=visit.data.get(step), **options)
-    if request.method == "POST":
+    posted = request.POST if request.method == "POST" else None  # an empty POST is bound too
+    form = FORMS[step](posted, initial=visit.data.get(step), **options)
+    if posted is not None:
         if form.is_valid():
             visit.data[step] = form.stored()
             visit.save(request)
@@ -288,7 +289,8 @@ def manage(request: VehicleOwnerRequest, token: str) -> HttpResponse:
         raise Http404
     pending = booking.change_requests.filter(outcome=ChangeRequest.Outcome.PENDING).first()
     open_to_change = booking.state in Booking.HOLDING and pending is None
-    form = forms.ChangeRequestForm(request.POST or None) if open_to_change else None
+    posted = request.POST if request.method == "POST" else None
+    form = forms.ChangeRequestForm(posted) if open_to_change else None
     if request.method == "POST":
         if form is None:
             messages.info(request, "There is nothing to change: see the booking below.")

@@ -87,6 +87,14 @@ def test_step_one_lists_the_menu_and_needs_a_service_or_words(client, shop):
     assert 'role="alert"' in html and 'aria-describedby="id_services_error"' in html
 
 
+def test_a_step_posted_empty_is_refused_not_taken_from_before(client, shop):
+    fill_visit(client, shop, at(shop, bookable_day(shop), "10:00"), steps=2)
+    page = client.post(url("what", shop), {})
+    assert page.status_code == 422
+    assert "Choose a service, or tell us" in page.content.decode()
+    assert 'id="id_services_0" checked' not in page.content.decode()
+
+
 def test_step_one_keeps_the_words_when_a_service_is_unknown(client, shop):
     page = client.post(url("what", shop), {"services": ["999999"], "notes": "Squeaky brakes"})
     assert page.status_code == 422
