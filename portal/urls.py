@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("portal.accounts.urls")),
     path("", include("portal.shops.urls")),  # shops/…, and AutoSync's consent at connect/
     path("", include("portal.mirror.urls")),  # webhooks/autosync/, shops/<id>/sync/
+    path("book/", include("portal.booking.urls")),  # the public booking pages
     # The designed error pages, previewed with DEBUG on (a 404 otherwise).
     path("dev/errors/", include("portal.devpages")),
     path("admin/", admin.site.urls),

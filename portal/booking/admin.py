@@ -2,7 +2,14 @@
 
 from django.contrib import admin
 
-from portal.booking.models import Booking, BookingSettings, ClosedDate, OpeningHours, Service
+from portal.booking.models import (
+    Booking,
+    BookingSettings,
+    ChangeRequest,
+    ClosedDate,
+    OpeningHours,
+    Service,
+)
 
 
 @admin.register(BookingSettings)
@@ -32,3 +39,10 @@ class BookingAdmin(admin.ModelAdmin):
     list_filter = ("state",)
     search_fields = ("name", "email", "phone", "vin", "license_plate")
     readonly_fields = ("manage_token_hash", "appointment_remote_id", "created_at", "updated_at")
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "outcome", "created_at")
+    list_filter = ("kind", "outcome")
+    raw_id_fields = ("booking", "handled_by")

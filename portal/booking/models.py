@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from datetime import time
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 
@@ -268,3 +269,43 @@ class BookingDay(models.Model):
 
     def __str__(self) -> str:
         return f"Bookings of {self.day}"
+
+
+class ChangeRequest(models.Model):
+    """An owner's request, from the "manage this booking" page, to change or cancel their
+    booking: AutoSync's API cannot change an appointment, so staff handle it (dashboard)."""
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", "Change the time"
+        CANCEL = "cancel", "Cancel the visit"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Waiting for the shop"
+        DONE = "done", "Done by the shop"
+        DECLINED = "declined", "Declined by the shop"
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="change_requests")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    message = models.TextField(blank=True, help_text="What the owner wrote in their own words.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Filled in by staff when they handle the request.
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    reply = models.TextField(blank=True, help_text="What the shop answered, shown to the owner.")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            # One open request at a time: a second waits until staff answered the first.
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=models.Q(outcome="pending"),
+                name="booking_one_pending_change",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.booking}"

@@ -3,6 +3,7 @@ from the URL resolver, so a new page fails here until it is listed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,9 +16,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from portal.accounts import verification
+from portal.booking.models import Booking, BookingSettings, Service
+from portal.booking.visit import BOOKED_KEY
+from portal.mirror import books
 from portal.mirror.models import Customer
 from portal.shops import invites
 from portal.shops.models import Invite, Membership, Role, Shop
+from tests.support import factories
+from tests.support.booking import at, bookable_day, fill_visit
 from tests.support.portal import PASSWORD
 from tests.support.urls import arguments, named_routes
 
@@ -41,6 +47,16 @@ PAGES = {
     "shops:invite": None,
     "shops:connect": "owner",
     "mirror:shop-sync": "owner",
+    # The public booking pages: a visitor with a visit in their session (see booking_visit).
+    "booking:shop": None,
+    "booking:what": None,
+    "booking:vehicle": None,
+    "booking:when": None,
+    "booking:times": None,
+    "booking:who": None,
+    "booking:review": None,
+    "booking:booked": None,
+    "booking:manage": None,
 }
 
 #: Named URLs that are not pages, and where they are tested.
@@ -80,16 +96,61 @@ def add_rows(cast, django_user_model, count: int) -> None:
         Membership.objects.create(user=mate, shop=cast.shop, role=Role.STAFF)
         Invite.objects.create(shop=cast.shop, email=f"invited{n}@example.com")
         Customer.objects.create(shop=cast.shop, remote_id=n, observed_at=now, confirmed_at=now)
+        # The booking pages: services on the menu, hours, mirrored appointments and portal
+        # bookings on the day whose free times are listed.
+        Service.objects.create(shop=cast.shop, name=f"Service {n}", minutes=30)
+        factories.appointment(cast.shop, at(cast.shop, bookable_day(cast.shop), "09:00"))
+        make_booking(cast.shop, "11:00", f"booker{n}@example.com")
 
 
-def url_of(name: str, cast, invite: Invite) -> str:
+def make_booking(shop: Shop, clock: str, email: str) -> tuple[Booking, str]:
+    """A confirmed booking on the listed day, and its manage link's secret."""
+    start = at(shop, bookable_day(shop), clock)
+    booking = Booking(
+        shop=shop,
+        state=Booking.State.CONFIRMED,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        name="Olive Owner",
+        email=email,
+        phone="+13125550143",
+        vehicle_year=2019,
+        vehicle_make="Honda",
+        vehicle_model="Civic",
+    )
+    token = booking.issue_manage_token()
+    booking.save()
+    booking.services.set(Service.objects.filter(shop=shop)[:2])
+    return booking, token
+
+
+def booking_visit(client, cast) -> str:
+    """A visitor's visit, every step done, and the booking they just made; its manage link."""
+    shop = cast.shop
+    BookingSettings.for_shop(shop)  # made on the first look: not counted on either side
+    books.completed(shop, "appointments")
+    booking, token = make_booking(shop, "10:00", "olive@example.com")
+    fill_visit(client, shop, at(shop, bookable_day(shop), "14:00"))
+    session = client.session
+    session[BOOKED_KEY] = {"booking": booking.pk, "token": token}
+    session.save()
+    return reverse("booking:manage", args=[token])
+
+
+def url_of(name: str, cast, invite: Invite, manage_link: str) -> str:
     emailed = {  # pages reached from a link in an email
         "shops:invite": lambda: invites.link_for(invite),
         "accounts:verify-email": lambda: verification.link_for(cast.owner),
+        "booking:manage": lambda: manage_link,
     }
     if name in emailed:
         return urlsplit(emailed[name]()).path
+    if name in ("booking:when", "booking:times"):  # a day's free times, listed
+        day = bookable_day(cast.shop).isoformat()
+        services = Service.objects.filter(shop=cast.shop).first().pk
+        return reverse(name, args=[cast.shop.slug]) + f"?day={day}&services={services}"
     values = {
+        "slug": cast.shop.slug,
         "shop_id": cast.shop.pk,
         "uidb64": urlsafe_base64_encode(force_bytes(cast.owner.pk)),
         "token": default_token_generator.make_token(cast.owner),
@@ -114,9 +175,10 @@ def test_a_page_costs_the_same_queries_for_one_row_and_many(
     Customer.objects.create(
         shop=cast.shop, remote_id=9999, observed_at=timezone.now(), confirmed_at=timezone.now()
     )
+    manage_link = booking_visit(client, cast)
     if PAGES[name]:
         client.force_login(getattr(cast, PAGES[name]))
-    url = url_of(name, cast, invite)
+    url = url_of(name, cast, invite, manage_link)
     one = queries_for(client, url)
     add_rows(cast, django_user_model, 12)
     assert queries_for(client, url) == one

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.urls import NoReverseMatch, reverse
 
 from portal.booking.models import BookingSettings
 from portal.booking.services import CustomerDetails, VehicleDetails
+from portal.mirror import books
 
 # The mirror's live-sandbox fixtures: connected shops of the seeded account, the truth over
 # HTTP, eager Celery, a budget of each test's own.
@@ -43,18 +43,9 @@ def clock(shop, times) -> list[str]:
 @pytest.fixture
 def shop(cast):
     """The cast's shop in New York, with the default booking settings (two bays, 30-minute
-    slots, weekdays 08:00 to 17:00)."""
+    slots, weekdays 08:00 to 17:00), its appointments completely mirrored."""
     cast.shop.timezone = "America/New_York"
     cast.shop.save()
     BookingSettings.for_shop(cast.shop)
+    books.completed(cast.shop, "appointments")  # the public pages offer times only then
     return cast.shop
-
-
-@pytest.fixture(autouse=True)
-def manage_page(settings):
-    """The owner's manage page, `/book/manage/<token>/`, which the emails link to (a stand-in
-    where the booking pages are not built yet)."""
-    try:
-        reverse("booking:manage", args=["token"])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "tests.portal.booking.manage_urls"

@@ -4,11 +4,16 @@ desktop (1280 px) and a phone (390 px), with what htmx loads into it."""
 from urllib.parse import urlsplit
 
 import pytest
+from django.urls import reverse
 
 from portal.accounts import verification
+from portal.booking import services
+from portal.booking.models import BookingSettings
+from portal.mirror import books
 from portal.mirror.models import RunProgress, SyncRun
 from portal.shops.invites import link_for
 from portal.shops.models import Connection, Invite, Role
+from tests.support.booking import at, bookable_day, fill_visit
 from tests.support.browser import axe_violations, signed_in
 
 WIDTHS = [1280, 390]
@@ -134,3 +139,100 @@ def test_the_axe_check_catches_an_image_without_a_text_alternative(chromium, bro
     page.goto(f"{live_server.url}/accounts/login/")
     page.evaluate("() => document.querySelector('main').append(document.createElement('img'))")
     assert any(problem.startswith("image-alt") for problem in axe_violations(page))
+
+
+def visitor_with_a_visit(browser, live_server, shop, width: int):
+    """A page of a new browser context whose session holds a visit with every step done and
+    the booking just made; and that booking's manage link."""
+    from django.conf import settings
+    from django.test import Client
+
+    from portal.booking.visit import BOOKED_KEY
+
+    client = Client()
+    day = bookable_day(shop)
+    fill_visit(client, shop, at(shop, day, "14:00"))
+    booked = services.book(
+        shop,
+        at(shop, day, "10:00"),
+        [],
+        services.CustomerDetails("Olive Owner", "olive@example.com", "+13125550143"),
+        services.VehicleDetails(2019, "Honda", "Civic"),
+    )
+    session = client.session
+    session[BOOKED_KEY] = {"booking": booked.booking.pk, "token": booked.manage_token}
+    session.save()
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.session_key,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context.new_page(), reverse("booking:manage", args=[booked.manage_token])
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_booking_pages_pass_axe(chromium, browsing, live_server, cast, monkeypatch, width):
+    shop = cast.shop
+    shop.timezone, shop.phone = "America/New_York", "+13125550100"
+    shop.save()
+    BookingSettings.for_shop(shop)
+    books.completed(shop, "appointments")
+    page, manage = visitor_with_a_visit(chromium, live_server, shop, width)
+    base = f"/book/{shop.slug}"
+    found = check(
+        page,
+        live_server.url,
+        [
+            f"{base}/",
+            f"{base}/visit/",
+            f"{base}/visit/vehicle/",
+            f"{base}/visit/when/?day={bookable_day(shop).isoformat()}",
+            f"{base}/visit/who/",
+            f"{base}/visit/review/",
+            f"{base}/visit/booked/",
+            manage,
+            "/book/manage/not-a-token/",
+        ],
+    )
+    page.goto(f"{live_server.url}{base}/visit/review/")  # the visit is in the session
+    assert page.get_by_role("heading", name="Check and book").is_visible()
+    # A step's form with its problems (htmx swaps it in), and a day's times loaded in place.
+    page.goto(f"{live_server.url}{base}/visit/vehicle/")
+    page.get_by_label("Year").fill("")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("alert").wait_for()
+    found["vehicle with problems"] = axe_violations(page)
+    page.goto(f"{live_server.url}{base}/visit/when/")
+    page.get_by_label("Day").fill(bookable_day(shop).isoformat())
+    page.get_by_role("heading", name="Free times on").wait_for()
+    found["times loaded in place"] = axe_violations(page)
+    # The visit's time, taken meanwhile (both bays): the nearest free times are offered.
+    for email in ("first@example.com", "second@example.com"):
+        services.book(
+            shop,
+            at(shop, bookable_day(shop), "14:00"),
+            [],
+            services.CustomerDetails("Other Owner", email, "+13125550100"),
+            services.VehicleDetails(2015, "Ford", "Focus"),
+        )
+    page.goto(f"{live_server.url}{base}/visit/review/")
+    page.get_by_role("button", name="Book this visit").click()
+    page.get_by_role("heading", name="Sorry, that time was just taken").wait_for()
+    found["time taken"] = axe_violations(page)
+    # One booking attempt too many.
+    monkeypatch.setattr("portal.booking.views.PER_EMAIL", "0/h")
+    page.goto(f"{live_server.url}{base}/visit/review/")
+    page.get_by_role("button", name="Book this visit").click()
+    page.get_by_role("heading", name="Too many booking attempts").wait_for()
+    found["throttled"] = axe_violations(page)
+    # A shop that takes no bookings says so.
+    BookingSettings.objects.filter(shop=shop).update(enabled=False)
+    found |= check(page, live_server.url, [f"{base}/"])
+    found = {path: problems for path, problems in found.items() if problems}
+    assert not found, found
