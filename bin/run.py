@@ -215,6 +215,14 @@ KEY_EVENTS = [
         re.compile(r"Task portal\.mirror\.tasks\.run_sync\[[^\]]+\] succeeded in (\d+\.?\d?)"),
         "a sync finished ({0} s)",
     ),
+    (
+        re.compile(r'"POST /book/[^/ ]+/visit/review/ HTTP/[\d.]+" 302'),
+        "a vehicle owner booked a visit",
+    ),
+    (
+        re.compile(r"Task portal\.booking\.tasks\.confirm_booking\[[^\]]+\] succeeded"),
+        "a booking went to AutoSync",
+    ),
 ]
 SUPERVISOR_EVENTS = [
     (re.compile(r"exited: (\S+) \((.*); not expected\)"), "{0}: exited ({1}); restarting"),

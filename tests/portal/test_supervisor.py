@@ -157,6 +157,9 @@ Traceback (most recent call last):
 KeyError: 'id'
 [14:05:02,000: INFO/Fork-1] Task portal.mirror.tasks.run_sync[d3] succeeded in 12.53s: 'done'
 [2026-11-28 14:05:03,000: INFO/MainProcess] Task portal.mirror.tasks.sweep_events[d4] received
+127.0.0.1 - - [28/Nov/2026:14:06:00] "POST /book/main-street/visit/review/ HTTP/1.1" 302 0
+127.0.0.1 - - [28/Nov/2026:14:06:01] "POST /book/main-street/visit/review/ HTTP/1.1" 422 0
+[14:06:02,000: INFO/Fork-1] Task portal.booking.tasks.confirm_booking[d5] succeeded in 0.4s: True
 """
     console = ConsoleFilter()
     shown = [s for s in map(console, log.splitlines()) if s is not None]
@@ -174,6 +177,8 @@ KeyError: 'id'
         "                ~~~~^^^^^^",
         "KeyError: 'id'",
         "a sync finished (12.5 s)",
+        "a vehicle owner booked a visit",
+        "a booking went to AutoSync",
     ]
 
 
