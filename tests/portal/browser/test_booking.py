@@ -19,9 +19,14 @@ def shop(cast):
     return cast.shop
 
 
-def focused(page) -> str:
-    """What has the focus: its id, or its text."""
-    return page.evaluate("document.activeElement.id || document.activeElement.textContent")
+def wait_for_focus(page, element_id: str) -> None:
+    """Until the element `element_id` has the focus (htmx moves it to an autofocus element once
+    a swap has settled, a moment after the new content shows); fails after 5 s."""
+    page.wait_for_function(
+        "id => document.activeElement && document.activeElement.id === id",
+        arg=element_id,
+        timeout=5_000,
+    )
 
 
 def book_through_the_flow(page, base_url: str, shop, *, javascript: bool) -> None:
@@ -30,7 +35,7 @@ def book_through_the_flow(page, base_url: str, shop, *, javascript: bool) -> Non
     page.get_by_role("heading", name="What needs doing").wait_for()
     page.get_by_role("button", name="Continue").click()  # nothing chosen: refused, in place
     page.get_by_role("alert").wait_for()
-    assert focused(page) == "problems"
+    wait_for_focus(page, "problems")
     page.get_by_label("Oil and filter change").check()
     page.get_by_role("button", name="Continue").click()
 
@@ -53,7 +58,7 @@ def book_through_the_flow(page, base_url: str, shop, *, javascript: bool) -> Non
     heading = page.get_by_role("heading", name="Free times on")
     heading.wait_for()
     if javascript:  # loaded in place, and the focus moved to what changed
-        assert focused(page) == "times-title"
+        wait_for_focus(page, "times-title")
     page.get_by_text("10:00 AM", exact=True).click()
     page.get_by_role("button", name="Continue").click()
 
