@@ -52,6 +52,7 @@ browsers:
 benchmarks: install
 	$(BIN)/python benchmarks/sandbox_lists.py
 	DEBUG=1 $(BIN)/python benchmarks/portal_sync.py
+	$(BIN)/python benchmarks/booking_pages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from portal.mirror.models import Appointment
@@ -95,11 +96,14 @@ def _steps(first: datetime, last: datetime, step: timedelta) -> Iterator[datetim
 def _busy(shop: Shop, start: datetime, end: datetime, slot: timedelta) -> list[Interval]:
     """What already occupies the shop between `start` and `end`: mirrored appointments that
     are not cancelled (one without an end takes a slot), and the portal's bookings that hold
-    a time and whose appointment is not in the mirror yet (so none is counted twice)."""
+    a time and whose appointment is not in the mirror yet (so none is counted twice). The
+    database drops what ends by `start`: the day before's appointments are many on a busy
+    calendar, and only the ones running into the day matter."""
     appointments = (
         Appointment.objects.live()
         .of(shop)
         .filter(start_time__gte=start - LONGEST_APPOINTMENT, start_time__lt=end)
+        .filter(Q(end_time__gt=start) | Q(end_time__isnull=True, start_time__gt=start - slot))
         .exclude(status="cancelled")
     )
     bookings = (
@@ -111,8 +115,7 @@ def _busy(shop: Shop, start: datetime, end: datetime, slot: timedelta) -> list[I
         (begins, ends or begins + slot)
         for begins, ends in appointments.values_list("start_time", "end_time")
     ]
-    busy += bookings.values_list("starts_at", "ends_at")
-    return [(begins, ends) for begins, ends in busy if ends > start]
+    return busy + list(bookings.values_list("starts_at", "ends_at"))
 
 
 def _peak(busy: list[Interval], start: datetime, end: datetime) -> int:
