@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 from portal.accounts.models import User
+from portal.accounts.owners import Owner
 
 
 class StaffRequest(HttpRequest):
@@ -17,6 +18,8 @@ class StaffRequest(HttpRequest):
 
 
 class VehicleOwnerRequest(HttpRequest):
-    """A shop's customer, on the vehicle owners' side (the garage says how they sign in)."""
+    """A shop's customer, on the vehicle owners' side: `owner` is who signed in by email (the
+    garage's sign-in), or NOBODY (`owner.is_authenticated` is False)."""
 
     htmx: HtmxDetails
+    owner: Owner

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "portal.mirror",
     "portal.ui",
     "portal.booking",
+    "portal.garage",
+    "portal.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +111,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.accounts.middleware.session_lifetime",
+    "portal.accounts.owners.OwnerMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",  # a throttled view -> RATELIMIT_VIEW
@@ -190,6 +193,10 @@ SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_MAX_SECONDS = envint("SESSION_MAX_SECONDS", 12 * 3600)
 SESSION_STAFF_MAX_SECONDS = envint("SESSION_STAFF_MAX_SECONDS", 4 * 3600)
 SESSION_COOKIE_AGE = SESSION_MAX_SECONDS
+# Vehicle owners (portal.accounts.owners): a session that ends with the browser, unless they
+# choose "keep me signed in on this device"; then this long. The garage owns their sign-in.
+OWNER_SESSION_REMEMBER_SECONDS = envint("OWNER_SESSION_REMEMBER_SECONDS", 30 * 24 * 3600)
+OWNER_SIGN_IN_URL = "garage:sign-in"
 
 # The cache holds the sign-in, sign-up and reset throttles, so it must be shared by every
 # process: Redis when CACHE_URL names one, else a table in the portal's database

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("portal.shops.urls")),  # shops/…, and AutoSync's consent at connect/
     path("", include("portal.mirror.urls")),  # webhooks/autosync/, shops/<id>/sync/
     path("book/", include("portal.booking.urls")),  # the public booking pages
+    path("garage/", include("portal.garage.urls")),  # the vehicle owner's side
+    path("", include("portal.dashboard.urls")),  # shops/<id>/…: the staff dashboard
     # The designed error pages, previewed with DEBUG on (a 404 otherwise).
     path("dev/errors/", include("portal.devpages")),
     path("admin/", admin.site.urls),

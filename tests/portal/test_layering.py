@@ -9,6 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_APPS = {"booking", "garage", "dashboard"}
+#: Bookings are the one domain two page apps share: the garage shows an owner's bookings and
+#: their change requests, the dashboard's inbox answers them through booking's services.
+BOOKING_USERS = {"garage", "dashboard"}
 #: Leaf apps that import no other portal app, and that every app may import.
 LEAVES = {"ui"}
 #: What each app may import of the portal's other apps (portal-level modules such as
@@ -21,6 +24,8 @@ ALLOWED = {
     "mirror": {"shops", "autosync", "accounts", *LEAVES},
     **{app: {"mirror", "shops", "autosync", "accounts", *LEAVES} for app in PAGE_APPS},
 }
+for _app in BOOKING_USERS:
+    ALLOWED[_app] = ALLOWED[_app] | {"booking"}
 
 
 def imported_modules(path: Path) -> set[str]:
