@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -13,6 +14,8 @@ from portal.shops.models import Shop
 from .models import Booking, BookingDay, BookingSettings, Service
 from .slots import free_times, nearest_free_times
 from .tasks import confirm_booking, send_email
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ def book(
             token = booking.issue_manage_token()
             booking.save()
             booking.services.set(services)
+            log.info("Booking %s received at shop %s (%s)", booking.pk, shop.pk, booking.state)
             # Queued when this transaction commits (ReliableTask): AutoSync hears of it after.
             if booking.state == Booking.State.PENDING:
                 confirm_booking.delay(booking.pk)
