@@ -137,9 +137,9 @@ class TimeForm(forms.Form):
         label="Time", widget=forms.RadioSelect, error_messages={"required": "Choose a time."}
     )
 
-    def __init__(self, *args, shop: Shop, minutes: int, **kwargs) -> None:
+    def __init__(self, *args, shop: Shop, settings: BookingSettings, minutes: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.shop, self.minutes = shop, minutes
+        self.shop, self.settings, self.minutes = shop, settings, minutes
 
     def clean_start(self) -> datetime:
         try:
@@ -149,7 +149,7 @@ class TimeForm(forms.Form):
         if start is None or start.tzinfo is None:
             raise ValidationError("Choose one of the times listed.")
         day = start.astimezone(self.shop.zone).date()
-        if start not in free_times(self.shop, day, self.minutes):
+        if start not in free_times(self.shop, day, self.minutes, settings=self.settings):
             raise ValidationError("This time is not free any more: please choose another.")
         return start
 
