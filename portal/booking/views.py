@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from portal.http import VehicleOwnerRequest
+from portal.mirror.models import Vehicle
+from portal.mirror.queries import customers_by_email, vehicles_of
 from portal.shops.models import Shop
 
 from . import forms, services
@@ -127,7 +129,8 @@ def shop_page(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
 def _form_step(request: VehicleOwnerRequest, shop: Shop, visit: Visit, step: str, /, **options):
     """Steps 1, 2 and 4: a form (given `options`) whose cleaned data the visit keeps."""
     posted = request.POST if request.method == "POST" else None  # an empty POST is bound too
-    form = FORMS[step](posted, initial=visit.data.get(step), **options)
+    options.setdefault("initial", visit.data.get(step))
+    form = FORMS[step](posted, **options)
     if posted is not None:
         if form.is_valid():
             visit.data[step] = form.stored()
@@ -144,11 +147,30 @@ def what(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
 
 @flow_step("vehicle")
 def vehicle(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
-    return _form_step(request, shop, visit, "vehicle")
+    """Step 2: an owner signed in picks one of their vehicles at this shop, or types in
+    another; anyone else types in theirs."""
+    return _form_step(request, shop, visit, "vehicle", vehicles=_owner_vehicles(request, shop))
+
+
+def _owner_vehicles(request: VehicleOwnerRequest, shop: Shop) -> list[Vehicle]:
+    """The signed-in owner's vehicles at this shop that a booking can name (year, make and
+    model known); none for anyone else. One query, only for an owner signed in."""
+    if not request.owner.is_authenticated:
+        return []
+    vehicles = vehicles_of(request.owner.email).filter(shop=shop)
+    return [car for car in vehicles if car.year and car.make and car.model]
 
 
 @flow_step("who")
 def who(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
+    """Step 4; for an owner signed in, filled in the first time with their email and the
+    name and phone the shop has for them."""
+    if "who" not in visit.data and request.owner.is_authenticated:
+        known = customers_by_email(request.owner.email).filter(shop=shop).order_by("pk").first()
+        initial = {"email": request.owner.email}
+        if known is not None:
+            initial |= {"name": known.name, "phone": known.phone}
+        return _form_step(request, shop, visit, "who", initial=initial)
     return _form_step(request, shop, visit, "who")
 
 
