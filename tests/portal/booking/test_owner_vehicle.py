@@ -174,3 +174,51 @@ def test_the_details_step_shows_what_was_entered_rather_than_the_shops_record(cl
     sign_in(client)
     html = client.get(url("who", shop)).content.decode()
     assert 'value="Olive Owner"' in html and "Pat Lee" not in html
+
+
+# --- In Chromium ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def owner_browsing(monkeypatch, transactional_db):
+    # Django's async-unsafe guard trips on Playwright's event loop in this thread.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_vehicle_step_of_a_signed_in_owner_passes_axe_and_works_by_keyboard(
+    chromium, owner_browsing, live_server, shop, pat, width
+):
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.support.browser import axe_violations
+
+    client = Client()
+    fill_visit(client, shop, at(shop, bookable_day(shop), "10:00"), steps=1)
+    sign_in(client)
+    context = chromium.new_context(viewport={"width": width, "height": 900})
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.session.session_key,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.goto(live_server.url + url("vehicle", shop))
+    assert axe_violations(page) == []
+    year = page.get_by_label("Year")
+    assert not year.is_visible()  # another vehicle's details, until it is chosen
+    page.get_by_label("Another vehicle").check()
+    assert year.is_visible()
+    assert axe_violations(page) == []
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    page.get_by_label("2016 Honda Civic, plate ABC123").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="When").wait_for()
+    assert page.url.endswith(url("when", shop))
