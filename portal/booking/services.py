@@ -32,6 +32,10 @@ class VehicleDetails:
     model: str
     vin: str = ""  # from validation.clean_vin
     license_plate: str = ""
+    # A signed-in owner's vehicle picked from the mirror: it and its owner at AutoSync, so
+    # that confirming finds them without a search.
+    remote_id: int | None = None
+    owner_remote_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ def book(
                 vehicle_model=vehicle.model,
                 vin=vehicle.vin,
                 license_plate=vehicle.license_plate,
+                vehicle_remote_id=vehicle.remote_id,
+                customer_remote_id=vehicle.owner_remote_id,
             )
             token = booking.issue_manage_token()
             booking.save()
