@@ -1,6 +1,9 @@
 """The inbox: booking requests, bookings AutoSync would not take, and owners' change or cancel
 requests, each answered once, through booking's guarded services."""
 
+# The fixtures come from manage_support (imported, so tests name them as parameters).
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import threading
@@ -36,7 +39,7 @@ def request_(shop):
 
 
 def test_a_request_a_failure_and_a_change_request_wait_in_the_inbox(client, cast, shop, request_):
-    failed = portal_booking(
+    portal_booking(
         shop, a_weekday_at(shop, 11), state="failed", name="Fred", failure="AutoSync said no"
     )
     confirmed = portal_booking(shop, a_weekday_at(shop, 12), state="confirmed", name="Cleo")
@@ -164,9 +167,7 @@ def test_retrying_a_failed_booking_queues_its_confirmation_again(client, cast, s
     assert queued == [("confirm", failed.pk)]
 
 
-def test_a_failed_booking_marked_done_leaves_the_inbox_without_an_email(
-    client, cast, shop, queued
-):
+def test_a_failed_booking_marked_done_leaves_the_inbox_without_an_email(client, cast, shop, queued):
     failed = portal_booking(shop, a_weekday_at(shop, 11), state="failed", name="Fred")
     client.force_login(cast.teammate)
     client.post(answer_url(shop, failed), {"action": "done", "note": "Entered by phone"})
