@@ -148,6 +148,13 @@ class ServiceForm(forms.ModelForm):
             "minutes": {"min_value": "A service takes at least one minute."},
         }
 
+    def has_changed(self) -> bool:
+        """The empty row for a new service counts as filled in once it has a name (its
+        "offered" box and minutes come filled in already)."""
+        if self.instance.pk is None:
+            return bool(self.data.get(self.add_prefix("name"), "").strip())
+        return super().has_changed()
+
 
 class BaseServiceSet(BaseModelFormSet):
     def add_fields(self, form, index) -> None:
