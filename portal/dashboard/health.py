@@ -29,7 +29,7 @@ from portal.mirror.tasks import request_sync
 from portal.shops.access import shop_member
 from portal.shops.models import Connection, Membership, Shop
 
-from .inbox import open_count
+from .waiting import open_count
 
 #: No webhook for this long while the shop is open: AutoSync may have stopped sending them.
 QUIET_WEBHOOKS = timedelta(hours=2)
@@ -169,6 +169,19 @@ def budget_chart(hours: list[dict], width: int = 480, height: int = 120) -> dict
     return {"bars": bars, "width": width, "height": height, "top": top}
 
 
+def frame(membership: Membership, tab: str, waiting: int | None = None) -> dict:
+    """What every page of the shop's dashboard shows around its content: the tabs (with the
+    inbox's count, `waiting` when the page knows it already) and the alerts."""
+    shop = membership.shop
+    return {
+        "shop": shop,
+        "membership": membership,
+        "tab": tab,
+        "open_count": open_count(shop) if waiting is None else waiting,
+        "alerts": alerts_for(shop),
+    }
+
+
 @shop_member()
 @require_GET
 def health(request: StaffRequest, membership: Membership) -> HttpResponse:
@@ -187,11 +200,7 @@ def health(request: StaffRequest, membership: Membership) -> HttpResponse:
     hours = budget_by_hour(shop, now)
     since = now - timedelta(hours=24)
     context = {
-        "shop": shop,
-        "membership": membership,
-        "tab": "health",
-        "open_count": open_count(shop),
-        "alerts": alerts_for(shop, now=now),
+        **frame(membership, "health"),
         "freshness": queries.shop_freshness(shop),
         "resources": resources,
         "hours": hours,

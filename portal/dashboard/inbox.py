@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -16,7 +15,10 @@ from portal.booking import services
 from portal.booking.models import Booking, ChangeRequest
 from portal.http import StaffRequest
 from portal.shops.access import shop_member
-from portal.shops.models import Membership, Shop
+from portal.shops.models import Membership
+
+from .health import frame
+from .waiting import changes_of, failures_of, requests_of
 
 
 class AnswerForm(forms.Form):
@@ -27,39 +29,6 @@ class AnswerForm(forms.Form):
         error_messages={"invalid_choice": "Choose an answer."},
     )
     note = forms.CharField(required=False, max_length=2000, strip=True)
-
-
-def requests_of(shop: Shop) -> QuerySet[Booking]:
-    """Booking requests waiting for the shop (request mode), soonest visit first."""
-    return (
-        Booking.objects.filter(shop=shop, state=Booking.State.REQUESTED)
-        .prefetch_related("services")
-        .order_by("starts_at", "id")
-    )
-
-
-def failures_of(shop: Shop) -> QuerySet[Booking]:
-    """Bookings AutoSync would not take that nobody has dealt with yet."""
-    return (
-        Booking.objects.filter(shop=shop, state=Booking.State.FAILED, answered_at__isnull=True)
-        .prefetch_related("services")
-        .order_by("starts_at", "id")
-    )
-
-
-def changes_of(shop: Shop) -> QuerySet[ChangeRequest]:
-    """Owners' change or cancel requests waiting for the shop, oldest first."""
-    return (
-        ChangeRequest.objects.filter(booking__shop=shop, outcome=ChangeRequest.Outcome.PENDING)
-        .select_related("booking")
-        .prefetch_related("booking__services")
-        .order_by("created_at", "id")
-    )
-
-
-def open_count(shop: Shop) -> int:
-    """How many items wait for an answer (for the navigation): three small counts."""
-    return requests_of(shop).count() + failures_of(shop).count() + changes_of(shop).count()
 
 
 @shop_member()
@@ -81,15 +50,12 @@ def _render(
         list(changes_of(shop)),
     )
     context = {
-        "shop": shop,
-        "membership": membership,
+        **frame(membership, "inbox", waiting=len(requests) + len(failures) + len(changes)),
         "requests": requests,
         "failures": failures,
         "changes": changes,
-        "open_count": len(requests) + len(failures) + len(changes),
         "items_only": bool(request.htmx),
         "kept": kept,
-        "tab": "inbox",
     }
     template = "dashboard/manage/inbox.html" + ("#items" if request.htmx else "")
     return render(request, template, context, status=status)

@@ -20,7 +20,7 @@ from portal.shops.access import MANAGERS, shop_member
 from portal.shops.models import Membership
 
 from . import settings_forms as f
-from .inbox import open_count
+from .health import frame
 
 
 def _page(
@@ -30,10 +30,7 @@ def _page(
     shop = membership.shop
     settings = BookingSettings.for_shop(shop)
     context = {
-        "shop": shop,
-        "membership": membership,
-        "tab": "settings",
-        "open_count": open_count(shop),
+        **frame(membership, "settings"),
         "booking_form": bound.get("booking_form") or f.BookingSettingsForm(instance=settings),
         "hours": bound.get("hours") or f.opening_hours_set(shop),
         "closed_form": bound.get("closed_form") or f.ClosedDateForm(shop=shop),
