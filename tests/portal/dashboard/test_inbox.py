@@ -316,3 +316,11 @@ def test_the_inbox_costs_the_same_queries_with_one_item_or_many(
     with django_assert_num_queries(11):
         response = client.get(inbox_url(shop))
     assert response.content.decode().count('<li class="card"') == 3 * rows
+
+
+def test_the_shop_page_links_to_the_inbox_with_its_count(client, cast, shop, request_):
+    client.force_login(cast.teammate)
+    page = client.get(f"/shops/{shop.pk}/").content.decode()
+    assert f'href="/shops/{shop.pk}/inbox/">Inbox <span class="badge tone-info">1<' in page
+    assert f'href="/shops/{shop.pk}/health/"' in page
+    assert f'href="/shops/{shop.pk}/settings/"' not in page  # staff: no settings
