@@ -320,6 +320,8 @@ class WebhookEvent(models.Model):
         indexes = [
             models.Index(fields=["processed_at", "received_at"], name="mirror_event_todo"),
             models.Index(fields=["received_at"], name="mirror_event_received"),
+            # A shop's deliveries of the last day, and its latest (the dashboard's health).
+            models.Index(fields=["shop_remote_id", "received_at"], name="mirror_event_shop"),
         ]
         ordering = ("received_at", "id")
 
