@@ -73,6 +73,8 @@ EMAILS = {
     "requested": emails.send_requested,
     "confirmed": emails.send_confirmed,
     "failed": emails.send_failed,
+    "declined": emails.send_declined,
+    "answered": emails.send_answered,
 }
 
 

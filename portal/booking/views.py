@@ -119,7 +119,12 @@ def shop_page(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
     for period in OpeningHours.objects.filter(shop=shop):
         periods.setdefault(period.weekday, []).append(period)
     hours = [(day.label.title(), periods.get(day, [])) for day in OpeningHours.Weekday]
-    context = {"shop": shop, "reason": closed_reason(shop, settings), "hours": hours}
+    context = {
+        "shop": shop,
+        "settings": settings,
+        "reason": closed_reason(shop, settings),
+        "hours": hours,
+    }
     return render(request, "booking/shop.html", context)
 
 
