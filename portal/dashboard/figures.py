@@ -274,8 +274,7 @@ def appointments_today(shop: Shop, cal: Calendar) -> AppointmentCount:
         .live()
         .filter(start_time__gte=cal.day_start, start_time__lt=cal.day_end)
         .exclude(status="cancelled")
-        .alias(online=_booked_online(shop))
-        .aggregate(total=Count("pk"), online=Count("pk", filter=Q(online=True)))
+        .aggregate(total=Count("pk"), online=Count("pk", filter=_booked_online(shop)))
     )
     waiting = (
         _waiting_bookings(shop)

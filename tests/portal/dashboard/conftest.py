@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from portal.booking.models import Booking
 from tests.support import factories
 
 
@@ -38,3 +39,23 @@ def busy_day(shop):
     factories.part(shop, name="Brake pad set", quantity=1, reorder_threshold=4)
     factories.employee(shop)
     return order
+
+
+def booking_of(shop, start: datetime, **fields) -> Booking:
+    """A portal booking at `start` (confirmed unless `state` says otherwise)."""
+    values = {
+        "state": Booking.State.CONFIRMED,
+        "starts_at": start,
+        "ends_at": start + timedelta(minutes=30),
+        "name": "Bea Booker",
+        "email": "bea@example.com",
+        "phone": "+13125550143",
+        "vehicle_year": 2018,
+        "vehicle_make": "Mazda",
+        "vehicle_model": "3",
+        **fields,
+    }
+    booking = Booking(shop=shop, **values)
+    booking.issue_manage_token()
+    booking.save()
+    return booking
