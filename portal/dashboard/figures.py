@@ -366,7 +366,8 @@ def with_time_in_status(work_orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]
 
     That is the first sighting of the current status after the last sighting of any other
     (a webhook may repeat the status a work order already had: the repeat does not restart
-    the clock). A work order whose change was never seen counts from when it was opened."""
+    the clock); seen in the same instant as the other, it counts from then. A work order
+    whose change was never seen counts from when it was opened."""
     statuses = WorkOrderStatus.objects.filter(work_order=OuterRef("pk"))
     left_other = (
         statuses.exclude(status=OuterRef("status")).order_by("-seen_at").values("seen_at")[:1]
@@ -375,7 +376,7 @@ def with_time_in_status(work_orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]
         WorkOrderStatus.objects.filter(
             work_order=OuterRef("pk"),
             status=OuterRef("status"),
-            seen_at__gt=Coalesce(OuterRef("left_other_at"), Value(_EPOCH)),
+            seen_at__gte=Coalesce(OuterRef("left_other_at"), Value(_EPOCH)),
         )
         .order_by("seen_at")
         .values("seen_at")[:1]

@@ -57,6 +57,9 @@ PAGES = {
     "booking:review": None,
     "booking:booked": None,
     "booking:manage": None,
+    # The staff dashboard: the shop at a glance and the work-order board.
+    "dashboard:overview": "owner",
+    "dashboard:board": "owner",
 }
 
 #: Named URLs that are not pages, and where they are tested.
