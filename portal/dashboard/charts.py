@@ -5,7 +5,8 @@ classes in static/css/components.css).
 A chart is laid out here, in the SVG's own units; `templates/dashboard/chart.html` draws it
 with a `viewBox`, so it scales to its card, and gives it a text alternative: a name and a
 summary for screen readers (`role="img"`), and the same figures as a table under it. The
-view box is about as wide as a phone, so that its text stays legible at any width.
+view box is about as wide as a chart's card, on a phone as on a desktop, so that its text
+keeps about its own size.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-WIDTH = 360
-HEIGHT = 200
-LEFT = 44  # room for the value axis' labels
+WIDTH = 300
+HEIGHT = 180
+LEFT = 40  # room for the value axis' labels
 RIGHT = 6
 TOP = 10
-BOTTOM = 26  # room for the category labels
+BOTTOM = 24  # room for the category labels
 GAP = 0.25  # of each bar's slot, between bars
 
 
