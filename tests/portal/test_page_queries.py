@@ -77,6 +77,8 @@ NOT_PAGES = {
     "shops:member-remove",
     "shops:connect-callback",  # AutoSync's redirect (test_connect.py)
     "mirror:autosync-webhook",  # a machine endpoint (test_webhooks.py)
+    "healthz",  # for load balancers (test_operations.py)
+    "readyz",
     "accounts:dev-mailbox",  # development tools, off in production (test_accounts.py)
     "accounts:dev-mail",
     "accounts:dev-mail-attachment",
