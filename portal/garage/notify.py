@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.core import signing
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from portal.mirror.models import Customer
@@ -74,7 +75,10 @@ def record(shop: Shop, name: str, data: dict, timestamp: datetime) -> Notificati
     if notification.claimed_at is None:
         from .tasks import send_notification  # the tasks module imports this one
 
-        send_notification.delay(notification.pk)
+        # Robust: a broker that refuses the message does not fail the mirror's event (the
+        # row is recorded; the sweeper queues it again), and neither does the task itself
+        # where tasks run in the caller.
+        transaction.on_commit(partial(send_notification.delay, notification.pk), robust=True)
     return notification
 
 
@@ -123,6 +127,19 @@ def send(notification_id: int) -> str:
         raise
     Notification.objects.filter(pk=notification_id).update(sent_at=timezone.now(), outcome="sent")
     return "sent"
+
+
+def unsent(stale_after: timedelta) -> list[int]:
+    """Notifications recorded more than `stale_after` ago and still undecided (their task's
+    message was lost), while they are news."""
+    now = timezone.now()
+    return list(
+        Notification.objects.filter(
+            claimed_at__isnull=True,
+            created_at__lt=now - stale_after,
+            occurred_at__gte=now - NEWS_FOR,
+        ).values_list("pk", flat=True)
+    )
 
 
 def finish(notification_id: int, outcome: str) -> str:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from portal.garage import notify
 from portal.garage.models import Notification, TurnedOff
-from portal.garage.tasks import send_notification
+from portal.garage.tasks import send_notification, sweep_notifications
 from portal.mirror.models import Customer
 from portal.shops.models import Shop
 from portal.shops.signals import shop_disconnected
@@ -358,3 +358,35 @@ def test_an_unsubscribe_link_that_is_not_ours_changes_nothing(client):
     forged_kind = notify.unsubscribe_token("olive@example.com", "everything")
     assert client.post(f"/garage/unsubscribe/{forged_kind}/").status_code == 404
     assert not TurnedOff.objects.exists()
+
+
+# --- Lost messages, and the mirror's own work ------------------------------------------------
+
+
+def test_a_notification_whose_task_was_lost_is_queued_again_by_the_sweeper(
+    olive, deliver, monkeypatch, django_capture_on_commit_callbacks
+):
+    customer, car, order = olive
+    monkeypatch.setattr(send_notification, "delay", lambda *args: None)  # the message is lost
+    deliver("workorder.completed", completed(order, customer, car))
+    assert sweep_notifications.run() == 0  # too soon: its task may still come
+    Notification.objects.update(created_at=timezone.now() - timedelta(minutes=31))
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_notifications.run() == 1
+    assert len(mail.outbox) == 1
+    assert sweep_notifications.run() == 0  # decided: never again
+
+
+def test_a_notification_that_cannot_be_sent_does_not_fail_the_mirrors_event(olive, deliver):
+    from portal.mirror.models import WebhookEvent
+
+    customer, _, order = olive
+    Customer.objects.filter(pk=customer.pk).update(removed_at=timezone.now())  # not yet there
+    deliver("payment.received", payment(order, customer))
+    event = WebhookEvent.objects.get()
+    assert event.outcome.startswith("applied payment") and not event.last_error
+    # Looked for a few more times (at once, here, where tasks run in the caller), then given up.
+    notification = Notification.objects.get()
+    assert notification.sent_at is None and notification.outcome == "customer not mirrored"
+    assert mail.outbox == []
