@@ -62,7 +62,7 @@ def send_notification(
         "customer": customer,
         "work_order": work_order,
         "car": car,
-        "garage": absolute("garage:home"),
+        "garage": _page(notification),
         "preferences": absolute("garage:preferences"),
         "unsubscribe": unsubscribe,
         "kind_label": notification.get_kind_display().lower(),
@@ -78,6 +78,15 @@ def send_notification(
     }
     with timezone.override(shop.zone):
         _send(notification.kind, subject, email, context, headers)
+
+
+def _page(notification: Notification) -> str:
+    """Where the email leads: the work order (ready, inspection), else the payments."""
+    if notification.kind != Kind.PAYMENT and notification.work_order_remote_id is not None:
+        return absolute(
+            "garage:work-order", notification.shop_id, notification.work_order_remote_id
+        )
+    return absolute("garage:payments")
 
 
 def _send(name: str, subject: str, to: str, context: dict, headers: dict | None = None) -> None:

@@ -138,5 +138,5 @@ def _unusable(
 # urls.py); delete it, and templates/garage/signin/placeholder_home.html, then.
 @owner_required
 @require_GET
-def placeholder_home(request: VehicleOwnerRequest) -> HttpResponse:
+def placeholder_home(request: VehicleOwnerRequest, **kwargs) -> HttpResponse:
     return render(request, "garage/signin/placeholder_home.html")

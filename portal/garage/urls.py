@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from portal.garage import notify_views, signin_views
+from . import notify_views, signin_views
 
 app_name = "garage"
 
+urlpatterns: list = []
+
 # --- Sign-in, sign-out and email preferences (branch garage-signin) ---------------------------
-urlpatterns = [
+urlpatterns += [
     path("sign-in/", signin_views.sign_in, name="sign-in"),
     path("sign-in/code/", signin_views.enter_code, name="sign-in-code"),
     path("sign-in/link/<str:token>/", signin_views.open_link, name="sign-in-link"),
@@ -16,9 +18,19 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", notify_views.unsubscribe, name="unsubscribe"),
 ]
 
-# --- The garage's pages (branch garage-pages) --------------------------------------------------
-
-# --- Placeholder (garage-signin): "garage:home" until garage-pages brings the real one, which
-# makes this block a no-op; delete it then. -------------------------------------------------------
-if not any(getattr(pattern, "name", None) == "home" for pattern in urlpatterns):
-    urlpatterns.append(path("", signin_views.placeholder_home, name="home"))
+# --- Placeholders (garage-signin) for the pages' names the sign-in and the emails link to,
+# until garage-pages brings the real ones (each then is skipped); delete this block then. ------
+_named = {getattr(pattern, "name", None) for pattern in urlpatterns}
+urlpatterns += [
+    placeholder
+    for placeholder in (
+        path("", signin_views.placeholder_home, name="home"),
+        path("payments/", signin_views.placeholder_home, name="payments"),
+        path(
+            "work-orders/<int:shop_id>/<int:remote_id>/",
+            signin_views.placeholder_home,
+            name="work-order",
+        ),
+    )
+    if placeholder.name not in _named
+]

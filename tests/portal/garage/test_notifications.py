@@ -122,7 +122,8 @@ def test_a_completed_work_order_tells_its_owner_it_is_ready_for_pickup(olive, de
     (message,) = mail.outbox
     assert message.to == ["olive@example.com"]
     assert message.subject == "Your 2019 Honda Civic is ready for pickup at Main Street Garage"
-    assert "WO-1001" in message.body and f"{BASE}/garage/" in message.body
+    page = f"{BASE}/garage/work-orders/{order.shop_id}/{order.remote_id}/"
+    assert "WO-1001" in message.body and page in message.body
     html = message.alternatives[0][0]
     assert "ready for pickup" in html and "WO-1001" in html
 
@@ -148,6 +149,7 @@ def test_a_payment_email_gives_the_amount(olive, deliver):
     (message,) = mail.outbox
     assert message.subject == "Payment received by Main Street Garage"
     assert "$216.00" in message.body and "(card)" in message.body
+    assert f"{BASE}/garage/payments/" in message.body
     assert "$216.00" in message.alternatives[0][0]
 
 
