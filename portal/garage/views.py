@@ -143,23 +143,26 @@ def work_orders(request: VehicleOwnerRequest) -> HttpResponse:
     return _render(request, template, context)
 
 
-def _work_order_context(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> dict:
-    """What the work order's page and its live part show (7 queries, `want()` among them:
+def _work_order_context(
+    request: VehicleOwnerRequest, shop_id: int, remote_id: int, version: str | None = None
+) -> dict:
+    """What the work order's page and its live part show (8 queries, `want()` among them:
     the mirror refreshes the detail of a work order someone is looking at); 404 when it is
     not the owner's."""
     email = request.owner.email
+    # Read first: a change landing meanwhile shows now and makes the next poll answer again.
+    version = version or pages.live_version(email, shop_id, remote_id)
     scope = queries.work_orders_of(email).filter(shop_id=shop_id)
     page = queries.work_order_page(scope, remote_id)
     if page is None:
         raise Http404
-    inspections = pages.inspections_of(page.work_order)
     return {
         "page": page,
         "work_order": page.work_order,
         "shop": page.work_order.shop,
         "steps": pages.timeline(page.history, page.work_order.is_open),
-        "inspections": inspections,
-        "version": pages.page_version(page, inspections),
+        "inspections": pages.inspections_of(page.work_order),
+        "version": version,
         "poll_seconds": POLL_SECONDS,
     }
 
@@ -170,12 +173,7 @@ def work_order(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> Ht
     """A work order: its status and the timeline the portal saw, inspection reports, jobs
     and line items, totals and payments. While it is open its live part polls for changes."""
     context = _work_order_context(request, shop_id, remote_id)
-    order = context["work_order"]
-    context["vehicle"] = pages.vehicle_label(
-        queries.vehicles_of(request.owner.email)
-        .filter(shop_id=shop_id, remote_id=order.vehicle_remote_id)
-        .first()
-    )
+    context["vehicle"] = pages.vehicle_label(pages.vehicle_of(context["work_order"]))
     return _render(request, "garage/work_order.html", context)
 
 
@@ -184,9 +182,9 @@ def work_order(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> Ht
 def work_order_status(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> HttpResponse:
     """The live part's poll. Unchanged, it answers from one small query and renders nothing:
     204 to the page's poll (which sends the version it shows as `?v=`), or 304 to a request
-    whose `If-None-Match` holds the current ETag. Changed, it answers the new live part."""
-    scope = queries.work_orders_of(request.owner.email)
-    current = pages.current_version(scope, shop_id, remote_id)
+    whose `If-None-Match` holds the current ETag. Changed, it answers the new live part, read
+    as the page reads it (404 when the work order is not the owner's)."""
+    current = pages.live_version(request.owner.email, shop_id, remote_id)
     if current is None:
         raise Http404
     etag = f'"{current}"'
@@ -195,7 +193,7 @@ def work_order_status(request: VehicleOwnerRequest, shop_id: int, remote_id: int
     else:
         response = get_conditional_response(request, etag=etag)
     if response is None:
-        context = _work_order_context(request, shop_id, remote_id)
+        context = _work_order_context(request, shop_id, remote_id, current)
         shown = request.GET.get("v", "")
         context["status_changed"] = shown.split(".")[0] != context["work_order"].status
         response = _render(request, "garage/work_order.html#live", context)
@@ -235,18 +233,11 @@ def receipt(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> HttpR
         .filter(shop_id=shop_id, remote_id=payment.work_order_remote_id)
         .first()
     )
-    car = None
-    if order is not None:
-        car = (
-            queries.vehicles_of(email)
-            .filter(shop_id=shop_id, remote_id=order.vehicle_remote_id)
-            .first()
-        )
     context = {
         "payment": payment,
         "shop": payment.shop,
         "work_order": order,
-        "vehicle": pages.vehicle_label(car),
+        "vehicle": pages.vehicle_label(pages.vehicle_of(order)) if order else "",
     }
     return _render(request, "garage/receipt.html", context)
 

@@ -125,3 +125,14 @@ def test_a_portal_booking_at_a_shop_no_longer_granted_is_not_shown(client, scene
     garage_client(client, scene.owners.two_shops.email)
     assert client.get(addresses(scene.tom_other)["booking"]).status_code == 404
     assert "Elsewhere Motors" not in body(client.get("/garage/appointments/"))
+
+
+def test_a_validator_handed_to_one_owner_gets_another_owner_a_404_not_a_204(client, scene):
+    order = scene.tom_main.work_order
+    url = f"/garage/work-orders/{order.shop_id}/{order.remote_id}/status/"
+    tom = garage_client(client, scene.owners.two_shops.email).get(url)
+    version = tom["ETag"].strip('"')
+    client.cookies.clear()
+    garage_client(client, scene.owners.one_shop.email)
+    assert client.get(f"{url}?v={version}").status_code == 404
+    assert client.get(url, headers={"If-None-Match": tom["ETag"]}).status_code == 404
