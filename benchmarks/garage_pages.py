@@ -144,7 +144,6 @@ def main() -> None:
 
     django.setup()
     from portal.garage import pages
-    from portal.mirror import queries
 
     server = None
     try:
@@ -155,7 +154,7 @@ def main() -> None:
         page = f"/garage/work-orders/{shop.pk}/{order.remote_id}/"
 
         def plans() -> dict:
-            version = pages.current_version(queries.work_orders_of(EMAIL), shop.pk, order.remote_id)
+            version = pages.live_version(EMAIL, shop.pk, order.remote_id)
             return {
                 "page": (page, {}, 200),
                 "poll, unchanged (?v=)": (f"{page}status/?v={version}", {}, 204),
