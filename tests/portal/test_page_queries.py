@@ -57,6 +57,10 @@ PAGES = {
     "booking:review": None,
     "booking:booked": None,
     "booking:manage": None,
+    # The dashboard's inbox, settings and health (dash-manage).
+    "dashboard:inbox": "owner",
+    "dashboard:settings": "owner",
+    "dashboard:health": "owner",
 }
 
 #: Named URLs that are not pages, and where they are tested.
@@ -85,6 +89,15 @@ NOT_PAGES = {
     "garage:payments",
     "garage:payments-csv",
     "garage:receipt",
+    # The dashboard's answers, settings changes and "sync now": POST only (tests/portal/dashboard/)
+    "dashboard:answer-booking",
+    "dashboard:answer-change",
+    "dashboard:settings-booking",
+    "dashboard:settings-hours",
+    "dashboard:settings-closed-add",
+    "dashboard:settings-closed-remove",
+    "dashboard:settings-services",
+    "dashboard:sync-now",
 }
 
 ROUTES = {name: route for name, route in named_routes() if not name.startswith("admin:")}

@@ -111,12 +111,13 @@ def test_a_confirmed_booking_and_the_appointment_it_made_show_once(client, scene
 def test_declined_cancelled_and_failed_bookings_say_so_and_past_ones_are_past(client, scene):
     email = scene.owners.one_shop.email
     day = timedelta(days=1)
-    booking(scene.main, timezone.now() + 5 * day, email, state="declined")
+    booking(scene.main, timezone.now() + 5 * day, email, state="declined", reply="We are full.")
     booking(scene.main, timezone.now() + 6 * day, email, state="cancelled")
     booking(scene.main, timezone.now() - 6 * day, email, state="failed")
     text = text_of(garage_client(client, email).get("/garage/appointments/"))
     upcoming, past = text.split('id="past-title"')
     assert "Declined by the shop" in upcoming and "Cancelled" in upcoming
+    assert "The shop wrote: “We are full.”" in upcoming
     assert "Could not be confirmed" in past
 
 
