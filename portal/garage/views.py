@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
@@ -177,9 +180,20 @@ def work_order(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> Ht
     return _render(request, "garage/work_order.html", context)
 
 
-@owner_required
 @require_GET
 def work_order_status(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> HttpResponse:
+    """The live part's poll; when the owner's session has ended, htmx takes the whole page to
+    the sign-in (and back to the work order after), rather than swapping the sign-in page
+    into the live part."""
+    if request.htmx and not request.owner.is_authenticated:
+        back = urlencode({"next": reverse("garage:work-order", args=[shop_id, remote_id])})
+        sign_in = f"{resolve_url(settings.OWNER_SIGN_IN_URL)}?{back}"
+        return HttpResponse(status=204, headers={"HX-Redirect": sign_in})
+    return _live_part(request, shop_id, remote_id)
+
+
+@owner_required
+def _live_part(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> HttpResponse:
     """The live part's poll. Unchanged, it answers from one small query and renders nothing:
     204 to the page's poll (which sends the version it shows as `?v=`), or 304 to a request
     whose `If-None-Match` holds the current ETag. Changed, it answers the new live part, read

@@ -136,3 +136,12 @@ def test_a_validator_handed_to_one_owner_gets_another_owner_a_404_not_a_204(clie
     garage_client(client, scene.owners.one_shop.email)
     assert client.get(f"{url}?v={version}").status_code == 404
     assert client.get(url, headers={"If-None-Match": tom["ETag"]}).status_code == 404
+
+
+def test_the_pages_poll_after_the_session_ended_takes_the_page_to_sign_in(client, scene, settings):
+    settings.OWNER_SIGN_IN_URL = "/garage/sign-in/"
+    order = scene.tom_main.work_order
+    page = f"/garage/work-orders/{order.shop_id}/{order.remote_id}/"
+    answer = client.get(f"{page}status/?v=x", headers={"HX-Request": "true"})
+    assert answer.status_code == 204 and answer.content == b""
+    assert answer["HX-Redirect"] == f"/garage/sign-in/?next={page.replace('/', '%2F')}"
