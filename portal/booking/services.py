@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from portal.shops.models import Shop
@@ -173,9 +174,8 @@ def _reinstate(booking: Booking, source: str, user, reply: str, *, now: datetime
 def decline_request(booking: Booking, user, reply: str = "") -> None:
     """Decline a request (or a failed booking the shop cannot take): the owner is emailed,
     with the shop's words, and the time is free again."""
-    declined = Booking.objects.filter(
-        pk=booking.pk, state__in=(Booking.State.REQUESTED, Booking.State.FAILED)
-    ).update(
+    open_ = Q(state=Booking.State.REQUESTED) | Q(state=Booking.State.FAILED, answered_at=None)
+    declined = Booking.objects.filter(open_, pk=booking.pk).update(
         state=Booking.State.DECLINED,
         reply=reply,
         answered_at=timezone.now(),
