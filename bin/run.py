@@ -204,7 +204,7 @@ TRACEBACK_BODY = re.compile(
 KEY_EVENTS = [
     (re.compile(r"Listening at: (\S+)"), "listening at {0}"),
     (re.compile(r"Connected to \S+"), "connected to the broker"),
-    (re.compile(r"\] \S+@\S+ ready\."), "ready"),
+    (re.compile(r"\b\S+@\S+ ready\."), "ready"),
     (re.compile(r"beat: Starting\.\.\."), "beat started"),
     # The access log's line, without the query (it holds the code and the state).
     (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -15,6 +16,8 @@ from portal.shops.models import Shop
 from .models import Booking, BookingDay, BookingSettings, ChangeRequest, Service
 from .slots import free_times, nearest_free_times
 from .tasks import confirm_booking, send_email
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,10 @@ class VehicleDetails:
     model: str
     vin: str = ""  # from validation.clean_vin
     license_plate: str = ""
+    # A signed-in owner's vehicle picked from the mirror: it and its owner at AutoSync, so
+    # that confirming finds them without a search.
+    remote_id: int | None = None
+    owner_remote_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,10 +98,13 @@ def book(
                 vehicle_model=vehicle.model,
                 vin=vehicle.vin,
                 license_plate=vehicle.license_plate,
+                vehicle_remote_id=vehicle.remote_id,
+                customer_remote_id=vehicle.owner_remote_id,
             )
             token = booking.issue_manage_token()
             booking.save()
             booking.services.set(services)
+            log.info("Booking %s received at shop %s (%s)", booking.pk, shop.pk, booking.state)
             # Queued when this transaction commits (ReliableTask): AutoSync hears of it after.
             if booking.state == Booking.State.PENDING:
                 confirm_booking.delay(booking.pk)

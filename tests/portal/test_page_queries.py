@@ -61,6 +61,9 @@ PAGES = {
     "dashboard:inbox": "owner",
     "dashboard:settings": "owner",
     "dashboard:health": "owner",
+    # The staff dashboard: the shop at a glance and the work-order board.
+    "dashboard:overview": "owner",
+    "dashboard:board": "owner",
 }
 
 #: Named URLs that are not pages, and where they are tested.
