@@ -38,6 +38,7 @@ STAFF_PAGES = {
     "dashboard:settings-closed-add": ("post", MANAGERS),
     "dashboard:settings-closed-remove": ("post", MANAGERS),
     "dashboard:settings-services": ("post", MANAGERS),
+    "dashboard:settings-stuck": ("post", MANAGERS),
     "dashboard:health": ("get", EVERYONE),
     "dashboard:sync-now": ("post", EVERYONE),
 }
