@@ -206,7 +206,8 @@ def decline_request(booking: Booking, user: User, reply: str = "") -> None:
 
 def dismiss_failed(booking: Booking, user: User, reply: str = "") -> None:
     """A failed booking staff dealt with themselves (they called the owner, entered the visit
-    in AutoSync by hand): off the inbox, with their note; the owner is not emailed."""
+    in AutoSync by hand): off the inbox. Their note is shown on the owner's booking page, like
+    every reply; the owner is not emailed (staff spoke to them)."""
     done = Booking.objects.filter(
         pk=booking.pk, state=Booking.State.FAILED, answered_at__isnull=True
     ).update(reply=reply, answered_at=timezone.now(), answered_by=user)
