@@ -146,6 +146,7 @@ class ServiceForm(forms.ModelForm):
         model = Service
         fields = ("name", "description", "minutes", "offered")
         labels = {"minutes": "Minutes", "offered": "Offered"}
+        help_texts = {"minutes": ""}  # a row of the menu: the column says it
         error_messages = {
             "name": {"required": "Give the service a name."},
             "minutes": {"min_value": "A service takes at least one minute."},
