@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower, TruncDate, TruncWeek
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from portal.booking.models import Booking
@@ -130,21 +130,49 @@ class Revenue:
     today: Decimal
     week: Decimal
     month: Decimal
+    per_day: list[tuple[date, Decimal]]  # the last DAYS local days, today last
+
+
+#: How many days the revenue chart shows.
+DAYS = 30
 
 
 def revenue(shop: Shop, cal: Calendar) -> Revenue:
-    """Money taken today, this week and this month (one query on the payments' time index)."""
-    since = min(cal.week_start, cal.month_start)
+    """Money taken today, this week, this month and on each of the last DAYS days, zero when
+    none: one query over the payments' time index, each total a filtered sum."""
+    dates = [cal.today - timedelta(days=DAYS - 1 - n) for n in range(DAYS)]
+    starts = [cal.start_of(day) for day in dates]
+    periods = {
+        "today": (cal.day_start, cal.day_end),
+        "week": (cal.week_start, cal.day_end),
+        "month": (cal.month_start, cal.day_end),
+        **{
+            f"d{n}": (start, end)
+            for n, (start, end) in enumerate(zip(starts, [*starts[1:], cal.day_end], strict=True))
+        },
+    }
     totals = (
         takings(shop)
-        .filter(remote_created_at__gte=since, remote_created_at__lt=cal.day_end)
+        .filter(
+            remote_created_at__gte=min(start for start, _ in periods.values()),
+            remote_created_at__lt=cal.day_end,
+        )
         .aggregate(
-            today=Sum("amount", filter=Q(remote_created_at__gte=cal.day_start)),
-            week=Sum("amount", filter=Q(remote_created_at__gte=cal.week_start)),
-            month=Sum("amount", filter=Q(remote_created_at__gte=cal.month_start)),
+            **{
+                name: Sum(
+                    "amount", filter=Q(remote_created_at__gte=start, remote_created_at__lt=end)
+                )
+                for name, (start, end) in periods.items()
+            }
         )
     )
-    return Revenue(**{key: value or Decimal(0) for key, value in totals.items()})
+    amounts = {name: total or Decimal(0) for name, total in totals.items()}
+    return Revenue(
+        today=amounts["today"],
+        week=amounts["week"],
+        month=amounts["month"],
+        per_day=[(day, amounts[f"d{n}"]) for n, day in enumerate(dates)],
+    )
 
 
 @dataclass(frozen=True)
@@ -171,22 +199,19 @@ def average_repair_order(shop: Shop, cal: Calendar) -> AverageOrder:
     return AverageOrder(amount, result["count"])
 
 
-def revenue_per_day(shop: Shop, cal: Calendar, days: int = 30) -> list[tuple[date, Decimal]]:
-    """Money taken on each of the last `days` local days, today included (zero when none)."""
-    first = cal.today - timedelta(days=days - 1)
-    rows = (
-        takings(shop)
-        .filter(remote_created_at__gte=cal.start_of(first), remote_created_at__lt=cal.day_end)
-        .annotate(day=TruncDate("remote_created_at", tzinfo=shop.zone))
-        .values("day")
-        .annotate(total=Sum("amount"))
-        .order_by()
+def _per_period(rows: QuerySet, field: str, starts: list[datetime], end: datetime, total) -> list:
+    """`total(filter=…)` (an aggregate) of `rows` in each period from one start to the next
+    (the last up to `end`), in one query. The boundaries are the shop's local midnights,
+    computed here: the database converts no time zone per row (SQLite would call Python for
+    each), and a day of a daylight saving change is the 23 or 25 hours it really is."""
+    bounds = [*starts, end]
+    totals = rows.filter(**{f"{field}__gte": bounds[0], f"{field}__lt": end}).aggregate(
+        **{
+            f"p{n}": total(filter=Q(**{f"{field}__gte": bounds[n], f"{field}__lt": bounds[n + 1]}))
+            for n in range(len(starts))
+        }
     )
-    by_day = {row["day"]: row["total"] for row in rows}
-    return [
-        (first + timedelta(days=n), by_day.get(first + timedelta(days=n), Decimal(0)))
-        for n in range(days)
-    ]
+    return [totals[f"p{n}"] for n in range(len(starts))]
 
 
 def recent_payments(shop: Shop, limit: int = 8) -> list[Payment]:
@@ -225,27 +250,16 @@ def cars_today(shop: Shop, cal: Calendar) -> int:
 
 def cars_per_week(shop: Shop, cal: Calendar, weeks: int = 8) -> list[tuple[date, int]]:
     """The car count of each of the last `weeks` weeks (Monday to Sunday), this one included."""
-    first = (cal.week_start.astimezone(shop.zone) - timedelta(weeks=weeks - 1)).date()
-    rows = (
-        WorkOrder.objects.of(shop)
-        .live()
-        .filter(remote_created_at__gte=cal.start_of(first), remote_created_at__lt=cal.day_end)
-        .annotate(week=TruncWeek("remote_created_at", tzinfo=shop.zone))
-        .values("week")
-        .annotate(cars=Count("vehicle_remote_id", distinct=True))
-        .order_by()
+    monday = cal.week_start.astimezone(shop.zone).date()
+    mondays = [monday - timedelta(weeks=weeks - 1 - n) for n in range(weeks)]
+    counts = _per_period(
+        WorkOrder.objects.of(shop).live(),
+        "remote_created_at",
+        [cal.start_of(day) for day in mondays],
+        cal.day_end,
+        lambda **kwargs: Count("vehicle_remote_id", distinct=True, **kwargs),
     )
-    by_week = {_as_date(row["week"], shop): row["cars"] for row in rows}
-    return [
-        (first + timedelta(weeks=n), by_week.get(first + timedelta(weeks=n), 0))
-        for n in range(weeks)
-    ]
-
-
-def _as_date(value: datetime | date, shop: Shop) -> date:
-    if isinstance(value, datetime):
-        return value.astimezone(shop.zone).date() if timezone.is_aware(value) else value.date()
-    return value
+    return list(zip(mondays, counts, strict=True))
 
 
 def _booked_online(shop: Shop):
@@ -297,9 +311,10 @@ class Visit:
     notes: str
 
 
-def schedule(shop: Shop, cal: Calendar, days: int = 7, limit: int = 120) -> list[Visit]:
+def schedule(shop: Shop, cal: Calendar, days: int = 3, limit: int = 50) -> list[Visit]:
     """Appointments and portal bookings not in AutoSync yet, from today for `days` days, in
-    order (two queries, at most `limit` of each)."""
+    order (two queries, the first `limit` of each: a busy shop's next fifty visits are as far
+    ahead as a glance goes)."""
     end = cal.start_of(cal.today + timedelta(days=days))
     customer = Customer.objects.filter(shop=shop, remote_id=OuterRef("customer_remote_id"))
     car = Vehicle.objects.filter(shop=shop, remote_id=OuterRef("vehicle_remote_id"))

@@ -94,6 +94,7 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
     cal = figures.calendar(shop)
     thresholds = thresholds_for(shop)
     statuses = figures.open_by_status(shop, cal, thresholds)
+    revenue = figures.revenue(shop, cal)
     context = {
         "shop": shop,
         "membership": membership,
@@ -104,14 +105,14 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
         "definitions": figures.DEFINITIONS,
         "appointments": figures.appointments_today(shop, cal),
         "cars": figures.cars_today(shop, cal),
-        "revenue": figures.revenue(shop, cal),
+        "revenue": revenue,
         "average": figures.average_repair_order(shop, cal),
         "statuses": statuses,
         "open_total": sum(count.count for count in statuses),
         "stuck_total": sum(count.stuck for count in statuses),
         "stuck": figures.stuck_work_orders(shop, thresholds),
         "parts": figures.low_parts(shop),
-        "charts": _charts(shop, cal, statuses),
+        "charts": _charts(shop, cal, revenue, statuses),
         "schedule": figures.by_day(figures.schedule(shop, cal), shop),
         "payments": figures.recent_payments(shop),
         "technicians": figures.technicians(shop),
@@ -123,7 +124,9 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
     return render(request, "dashboard/overview.html", context)
 
 
-def _charts(shop, cal: figures.Calendar, statuses: list[figures.StatusCount]) -> list:
+def _charts(
+    shop, cal: figures.Calendar, revenue: figures.Revenue, statuses: list[figures.StatusCount]
+) -> list:
     from babel.numbers import get_currency_symbol
     from django.conf import settings
     from django.utils.translation import to_locale
@@ -131,7 +134,7 @@ def _charts(shop, cal: figures.Calendar, statuses: list[figures.StatusCount]) ->
     from portal.ui.templatetags.ui import money
 
     symbol = get_currency_symbol(shop.currency, locale=to_locale(settings.LANGUAGE_CODE))
-    days = figures.revenue_per_day(shop, cal)
+    days = revenue.per_day
     revenue = [
         charts.Bar(
             label=f"{day:%A} {day.day} {day:%B}",
