@@ -204,7 +204,7 @@ TRACEBACK_BODY = re.compile(
 KEY_EVENTS = [
     (re.compile(r"Listening at: (\S+)"), "listening at {0}"),
     (re.compile(r"Connected to \S+"), "connected to the broker"),
-    (re.compile(r"\] \S+@\S+ ready\."), "ready"),
+    (re.compile(r"\b\S+@\S+ ready\."), "ready"),
     (re.compile(r"beat: Starting\.\.\."), "beat started"),
     # The access log's line, without the query (it holds the code and the state).
     (
@@ -318,6 +318,8 @@ def banner(seed: dict) -> str:
         f"  Portal   {PORTAL_URL}/",
         f"           {seed['demo_staff']}",
         "           (or sign up; mail the portal sends is shown at /accounts/dev/mail/)",
+        f"  Owners   {PORTAL_URL}/garage/sign-in/  with the email of any customer of a connected",
+        "           shop (the back office lists them); link and code arrive in /accounts/dev/mail/",
         f"  Sandbox  {SANDBOX_URL}/admin/  (AutoSync's back office and OAuth consent)",
     ]
     for account in seed["accounts"]:

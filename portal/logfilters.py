@@ -40,3 +40,24 @@ class GunicornLogger(Logger):
                 # %(r)s, the Referer, {raw_uri}e, {query_string}e...
                 atoms[key] = _redact_line(value) if "/" in value else redact_query(value)
         return atoms
+
+
+class RequestAndTask(logging.Filter):
+    """Adds `request_id` (django-guid's, carried from the web request into its tasks) and
+    `task_id` (the running Celery task's) to every record, and `context`, both in brackets
+    for readable lines ("" outside a request and a task)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from celery import current_task
+        from django_guid import get_guid
+
+        record.request_id = get_guid()
+        task = current_task
+        record.task_id = task.request.id if task and task.request.id else None
+        ids = [
+            f"{label}={value}"
+            for label, value in (("request", record.request_id), ("task", record.task_id))
+            if value
+        ]
+        record.context = f" [{' '.join(ids)}]" if ids else ""
+        return True

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django_guid.integrations import CeleryIntegration
+from pythonjsonlogger.core import RESERVED_ATTRS as JSON_LOG_RESERVED_ATTRS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -91,6 +93,8 @@ INSTALLED_APPS = [
     "axes",
     "django_ratelimit",
     "csp",
+    "health_check",
+    "django_guid",
     "portal.accounts",
     "portal.shops",
     "portal.mirror",
@@ -101,6 +105,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_guid.middleware.guid_middleware",  # first: every log line of the request has its id
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "portal.accounts.middleware.CSPMiddleware",
@@ -184,6 +189,8 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     # Only behind a proxy that sets X-Forwarded-Proto itself (and strips the client's).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# A load balancer probes over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -289,21 +296,52 @@ else:
 # docs/security.md: it shows every email, password resets included).
 PORTAL_DEV_MAILBOX = DEBUG and envbool("PORTAL_DEV_MAILBOX", False)
 
+# Logs: readable lines in development, one JSON object per line in production (LOG_FORMAT
+# overrides). Every line carries the request's id (X-Request-ID from the proxy when it is a
+# valid UUID, else a new one; django-guid) and, in a worker, the task's id; the request id
+# travels with each task queued during the request, so a booking can be followed from its web
+# request into the task that confirms it. No tokens or personal data: access lines are
+# redacted (portal.logfilters) and log messages name records by id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ValueError(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "UUID_LENGTH": 32,
+    "IGNORE_URLS": ["healthz", "readyz"],
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s",
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["asctime", "levelname", "name", "message", "request_id", "task_id"],
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "reserved_attrs": [*JSON_LOG_RESERVED_ATTRS, "context"],  # `context` is for humans
+        },
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
         },
     },
-    # The OAuth callback's `code` and `state` (and any token in a query) stay out of the logs.
-    "filters": {"redact_query": {"()": "portal.logfilters.RedactQuery"}},
+    "filters": {
+        # The OAuth callback's `code` and `state` (and any token in a query) stay out of logs.
+        "redact_query": {"()": "portal.logfilters.RedactQuery"},
+        "context": {"()": "portal.logfilters.RequestAndTask"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        },
         "django.server": {
             "class": "logging.StreamHandler",
             "formatter": "django.server",
@@ -317,10 +355,30 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
         # One line per sign-in is the access log's job; lock-outs are warnings.
         "axes": {"level": "WARNING"},
+        # One line per request and task about its id would double the log.
+        "django_guid": {"level": "WARNING"},
         # runserver's access log
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
+
+# Errors go to Sentry when SENTRY_DSN is set, and nowhere when it is not. No personal data:
+# no cookies, headers with credentials, user, request bodies or local variables are sent.
+SENTRY_DSN = secret("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration as SentryCelery
+    from sentry_sdk.integrations.django import DjangoIntegration as SentryDjango
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        integrations=[SentryDjango(), SentryCelery()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -455,6 +513,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "booking-sweep-pending": {
         "task": "portal.booking.tasks.sweep_pending_bookings",
+        "schedule": 300,
+    },
+    "garage-sweep-notifications": {
+        "task": "portal.garage.tasks.sweep_notifications",
         "schedule": 300,
     },
 }

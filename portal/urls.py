@@ -3,12 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
+from portal import health, views
 
 admin.site.site_header = "AutoSync customer portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.Healthz.as_view(), name="healthz"),
+    path("readyz", health.Readyz.as_view(), name="readyz"),
     path("accounts/", include("portal.accounts.urls")),
     path("", include("portal.shops.urls")),  # shops/…, and AutoSync's consent at connect/
     path("", include("portal.mirror.urls")),  # webhooks/autosync/, shops/<id>/sync/

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, QuerySet
+
 from portal.mirror import books
+from portal.mirror.models import ResourceState
 from portal.shops.models import Shop
 
 from .models import BookingSettings
+
+
+def public_shops() -> QuerySet[Shop]:
+    """Shops as the public pages read them, in one query: with their connection, their
+    booking settings (`settings_of`), and whether their appointments are completely mirrored
+    (`appointments_complete`, as `books.complete`)."""
+    complete = ResourceState.objects.filter(
+        shop=OuterRef("pk"), resource="appointments", completed_at__isnull=False
+    )
+    return Shop.objects.select_related("connection", "booking_settings").annotate(
+        appointments_complete=Exists(complete)
+    )
+
+
+def settings_of(shop: Shop) -> BookingSettings:
+    """The booking settings of a shop from `public_shops` (no query), or of a shop's first
+    look (`BookingSettings.for_shop` creates them)."""
+    try:
+        return shop.booking_settings
+    except BookingSettings.DoesNotExist:
+        return BookingSettings.for_shop(shop)
 
 
 def closed_reason(shop: Shop, settings: BookingSettings) -> str | None:
@@ -17,7 +41,8 @@ def closed_reason(shop: Shop, settings: BookingSettings) -> str | None:
         return "This shop is not taking online bookings at the moment."
     if not settings.enabled:
         return "This shop does not take bookings online."
-    if not books.complete(shop, "appointments"):
+    complete = getattr(shop, "appointments_complete", None)  # read with it by public_shops
+    if not (books.complete(shop, "appointments") if complete is None else complete):
         return (
             "Online booking opens as soon as the shop's calendar has reached us: "
             "please try again in a little while."

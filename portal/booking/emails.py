@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from portal.shops.models import MANAGERS, Membership
 
-from .models import Booking
+from .models import Booking, ChangeRequest
 
 
 def manage_link(token: str) -> str:
@@ -48,6 +48,22 @@ def send_confirmed(booking: Booking) -> None:
 def send_reminder(booking: Booking) -> None:
     """To the owner, the day before the visit."""
     _to_owner(booking, "reminder", f"Reminder: your visit to {booking.shop.name} tomorrow")
+
+
+def send_declined(booking: Booking) -> None:
+    """To the owner: the shop declined the request (or could not take a failed booking), in
+    the shop's words when staff wrote some."""
+    _to_owner(booking, "declined", f"Your visit to {booking.shop.name}: the shop cannot take it")
+
+
+def send_answered(booking: Booking) -> None:
+    """To the owner: the shop's answer to their latest change or cancel request."""
+    change = booking.change_requests.exclude(outcome=ChangeRequest.Outcome.PENDING).first()
+    if change is None:
+        return
+    subject = f"{booking.shop.name} answered your request: {change.get_outcome_display().lower()}"
+    link = manage_link(booking.manage_token)
+    _send(booking, "answered", subject, [booking.email], manage_link=link, change=change)
 
 
 def send_failed(booking: Booking) -> None:

@@ -5,6 +5,7 @@ takes it back as `initial`, so a step shows what was entered when the owner retu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from django import forms
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from portal.mirror.models import Vehicle
 from portal.shops.models import Shop
 
 from .models import BookingSettings, ChangeRequest, Service
@@ -54,7 +56,29 @@ class WhatForm(forms.Form):
         return {"services": [service.pk for service in data["services"]], "notes": data["notes"]}
 
 
+def vehicle_label(vehicle: Vehicle) -> str:
+    """ "2016 Honda Civic, plate ABC123": a mirrored vehicle as its owner knows it."""
+    name = f"{vehicle.year} {vehicle.make} {vehicle.model}"
+    return f"{name}, plate {vehicle.license_plate}" if vehicle.license_plate else name
+
+
 class VehicleForm(forms.Form):
+    """Step 2: the vehicle's details; or, for an owner signed in with vehicles at this shop
+    (`vehicles`), one of those, or another vehicle's details. Only `vehicles` can be
+    chosen: an id posted by hand that is not among them is refused."""
+
+    OTHER = "other"
+    #: The details of a vehicle typed in (ignored when one of the owner's is chosen).
+    DETAILS = ("year", "make", "model", "vin", "license_plate")
+
+    choice = forms.ChoiceField(
+        label="Which vehicle?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose one of your vehicles, or another vehicle.",
+            "invalid_choice": "Choose one of your vehicles, or another vehicle.",
+        },
+    )
     year = forms.IntegerField(
         label="Year",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -83,9 +107,34 @@ class VehicleForm(forms.Form):
     )
     license_plate = forms.CharField(label="License plate (optional)", required=False, max_length=16)
 
-    def clean_year(self) -> int:
+    def __init__(self, *args, vehicles: Sequence[Vehicle] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.vehicles = {str(vehicle.remote_id): vehicle for vehicle in vehicles}
+        if not self.vehicles:
+            del self.fields["choice"]
+            return
+        self.fields["choice"].choices = [
+            *((key, vehicle_label(vehicle)) for key, vehicle in self.vehicles.items()),
+            (self.OTHER, "Another vehicle"),
+        ]
+        self.initial = dict(self.initial)  # a copy: it may be the visit's own data
+        if self.initial:  # the step done before: the vehicle chosen then, or the one typed in
+            picked = self.initial.get("remote_id")
+            self.initial["choice"] = str(picked) if picked else self.OTHER
+        if self.picked() is not None:
+            # One of theirs: what is typed in for another vehicle is ignored (Django cleans a
+            # disabled field from its initial value, here nothing), and not validated.
+            for name in self.DETAILS:
+                self.fields[name].disabled, self.fields[name].required = True, False
+                self.initial[name] = None
+
+    def picked(self) -> Vehicle | None:
+        """The owner's vehicle posted as the choice, if it is one of theirs."""
+        return self.vehicles.get(self.data.get("choice")) if self.is_bound else None
+
+    def clean_year(self) -> int | None:
         year, latest = self.cleaned_data["year"], timezone.now().year + 1
-        if not 1900 <= year <= latest:
+        if year is not None and not 1900 <= year <= latest:
             raise ValidationError(f"Enter a year between 1900 and {latest}.")
         return year
 
@@ -93,10 +142,29 @@ class VehicleForm(forms.Form):
         return clean_vin(self.cleaned_data["vin"]) if self.cleaned_data["vin"] else ""
 
     def clean_license_plate(self) -> str:
-        return self.cleaned_data["license_plate"].upper()
+        return (self.cleaned_data["license_plate"] or "").upper()
 
     def stored(self) -> dict:
-        return dict(self.cleaned_data)
+        """The vehicle's details (`services.VehicleDetails`); a vehicle of the owner's comes
+        with its ids at AutoSync, and with what the booking can hold of its VIN and plate."""
+        vehicle = self.picked()
+        if vehicle is None:
+            return {name: self.cleaned_data[name] for name in self.DETAILS}
+        return {
+            "year": vehicle.year,
+            "make": vehicle.make,
+            "model": vehicle.model,
+            "vin": _fitting(vehicle.vin, 17),
+            "license_plate": _fitting(vehicle.license_plate, 16),
+            "remote_id": vehicle.remote_id,
+            "owner_remote_id": vehicle.customer_remote_id,
+        }
+
+
+def _fitting(text: str, length: int) -> str:
+    """`text` if it fits the booking's column, else nothing (the remote id names the vehicle
+    anyway): never a cut VIN or plate."""
+    return text if len(text) <= length else ""
 
 
 class DayForm(forms.Form):
@@ -137,9 +205,9 @@ class TimeForm(forms.Form):
         label="Time", widget=forms.RadioSelect, error_messages={"required": "Choose a time."}
     )
 
-    def __init__(self, *args, shop: Shop, minutes: int, **kwargs) -> None:
+    def __init__(self, *args, shop: Shop, settings: BookingSettings, minutes: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.shop, self.minutes = shop, minutes
+        self.shop, self.settings, self.minutes = shop, settings, minutes
 
     def clean_start(self) -> datetime:
         try:
@@ -149,7 +217,7 @@ class TimeForm(forms.Form):
         if start is None or start.tzinfo is None:
             raise ValidationError("Choose one of the times listed.")
         day = start.astimezone(self.shop.zone).date()
-        if start not in free_times(self.shop, day, self.minutes):
+        if start not in free_times(self.shop, day, self.minutes, settings=self.settings):
             raise ValidationError("This time is not free any more: please choose another.")
         return start
 

@@ -42,6 +42,13 @@ class BookingSettings(models.Model):
         validators=[MinValueValidator(1)],
         help_text="How many days ahead visits can be booked.",
     )
+    # The shop's own words on its public booking page (what to expect, where to park).
+    public_text = models.TextField(
+        "text on the booking page",
+        blank=True,
+        max_length=2000,
+        help_text="Shown to customers above “Book a visit”: what to expect, where to park…",
+    )
 
     class Meta:
         verbose_name_plural = "booking settings"
@@ -212,6 +219,13 @@ class Booking(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     failure = models.TextField(blank=True, help_text="Why it could not be confirmed.")
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Staff's answer (dashboard inbox): approved or declined a request, retried or dealt with
+    # a failed booking. `reply` is shown to the owner; `answered_at` takes it off the inbox.
+    reply = models.TextField(blank=True, help_text="What the shop answered, shown to the owner.")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The link's token is looked up by its digest; it is also kept encrypted (portal.crypto)
     # so that emails sent later (confirmed, reminder) can carry the link. See docs/booking.md.
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -233,6 +247,12 @@ class Booking(models.Model):
             ),
             models.Index(
                 fields=["updated_at"], condition=models.Q(state="pending"), name="booking_pending"
+            ),
+            # The dashboard's inbox: requests to answer, failures nobody has dealt with yet.
+            models.Index(
+                fields=["shop", "starts_at"],
+                condition=models.Q(state__in=("requested", "failed"), answered_at__isnull=True),
+                name="booking_to_answer",
             ),
         ]
         constraints = [

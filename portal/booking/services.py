@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from portal.shops.models import Shop
 
-from .models import Booking, BookingDay, BookingSettings, Service
+from .models import Booking, BookingDay, BookingSettings, ChangeRequest, Service
 from .slots import free_times, nearest_free_times
 from .tasks import confirm_booking, send_email
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ class VehicleDetails:
     model: str
     vin: str = ""  # from validation.clean_vin
     license_plate: str = ""
+    # A signed-in owner's vehicle picked from the mirror: it and its owner at AutoSync, so
+    # that confirming finds them without a search.
+    remote_id: int | None = None
+    owner_remote_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,10 +97,13 @@ def book(
                 vehicle_model=vehicle.model,
                 vin=vehicle.vin,
                 license_plate=vehicle.license_plate,
+                vehicle_remote_id=vehicle.remote_id,
+                customer_remote_id=vehicle.owner_remote_id,
             )
             token = booking.issue_manage_token()
             booking.save()
             booking.services.set(services)
+            log.info("Booking %s received at shop %s (%s)", booking.pk, shop.pk, booking.state)
             # Queued when this transaction commits (ReliableTask): AutoSync hears of it after.
             if booking.state == Booking.State.PENDING:
                 confirm_booking.delay(booking.pk)
@@ -112,3 +123,105 @@ def _lock_day(shop: Shop, day: date) -> None:
     held until the commit, so bookings are decided one at a time there too."""
     BookingDay.objects.bulk_create([BookingDay(shop=shop, day=day)], ignore_conflicts=True)
     BookingDay.objects.select_for_update().get(shop=shop, day=day)
+
+
+# --- Staff's answers (the dashboard's inbox) ----------------------------------------------------
+#
+# Each answer is one transaction that re-reads the booking or request under a lock (or updates
+# it on the condition that nobody answered it yet), so two staff clicking at once do it once:
+# the second gets AlreadyAnswered.
+
+
+class AlreadyAnswered(Exception):
+    """Someone answered this first (another click, another teammate): nothing was done."""
+
+
+def approve_request(booking: Booking, user, reply: str = "", *, now: datetime | None = None):
+    """Approve a request-mode booking: it becomes pending and is confirmed at AutoSync by the
+    same task as an instant booking (which emails the owner the confirmation). Decided under
+    the day's lock by `free_times`, as `book` decides: a visit whose time was taken meanwhile
+    (a phone booking that reached the mirror, fewer bays) raises SlotTaken and stays a request."""
+    _reinstate(booking, Booking.State.REQUESTED, user, reply, now=now)
+
+
+def retry_failed(booking: Booking, user, reply: str = "", *, now: datetime | None = None):
+    """Send a booking that could not be confirmed to AutoSync again (AutoSync is back, the
+    grant renewed). A failed booking held no time meanwhile, so its time is decided again like
+    a new booking's; a time taken since raises SlotTaken."""
+    _reinstate(booking, Booking.State.FAILED, user, reply, now=now)
+
+
+def _reinstate(booking: Booking, source: str, user, reply: str, *, now: datetime | None):
+    now = now or timezone.now()
+    shop = booking.shop
+    day = booking.starts_at.astimezone(shop.zone).date()
+    minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+    with transaction.atomic():
+        _lock_day(shop, day)
+        current = Booking.objects.select_for_update().get(pk=booking.pk)
+        if current.state != source or (source == Booking.State.FAILED and current.answered_at):
+            raise AlreadyAnswered
+        # The booking must not count against itself: set aside, inside this transaction only,
+        # while the rule runs (a refusal rolls it back to what it was).
+        Booking.objects.filter(pk=booking.pk).update(state=Booking.State.DECLINED)
+        # Notice and horizon as they were when the owner booked: the time was valid then, and
+        # staff answering late should not be what refuses it. It must still be ahead, though.
+        free = free_times(shop, day, minutes, now=min(now, current.created_at))
+        if booking.starts_at <= now or booking.starts_at not in free:
+            raise SlotTaken(booking.starts_at, [])
+        Booking.objects.filter(pk=booking.pk).update(
+            state=Booking.State.PENDING,
+            failure="",
+            reply=reply,
+            answered_at=now,
+            answered_by=user,
+            updated_at=now,
+        )
+        confirm_booking.delay(booking.pk)  # queued when the transaction commits
+
+
+def decline_request(booking: Booking, user, reply: str = "") -> None:
+    """Decline a request (or a failed booking the shop cannot take): the owner is emailed,
+    with the shop's words, and the time is free again."""
+    declined = Booking.objects.filter(
+        pk=booking.pk, state__in=(Booking.State.REQUESTED, Booking.State.FAILED)
+    ).update(
+        state=Booking.State.DECLINED,
+        reply=reply,
+        answered_at=timezone.now(),
+        answered_by=user,
+        updated_at=timezone.now(),
+    )
+    if not declined:
+        raise AlreadyAnswered
+    send_email.delay(booking.pk, "declined")
+
+
+def dismiss_failed(booking: Booking, user, reply: str = "") -> None:
+    """A failed booking staff dealt with themselves (they called the owner, entered the visit
+    in AutoSync by hand): off the inbox, with their note; the owner is not emailed."""
+    done = Booking.objects.filter(
+        pk=booking.pk, state=Booking.State.FAILED, answered_at__isnull=True
+    ).update(reply=reply, answered_at=timezone.now(), answered_by=user)
+    if not done:
+        raise AlreadyAnswered
+
+
+def answer_change_request(change: ChangeRequest, user, outcome: str, reply: str = "") -> None:
+    """Record staff's answer to an owner's change or cancel request, and email it. AutoSync's
+    API cannot change an appointment, so staff make the change at AutoSync; "done" on a
+    cancellation also cancels the portal's booking (its time is free again)."""
+    if outcome not in (ChangeRequest.Outcome.DONE, ChangeRequest.Outcome.DECLINED):
+        raise ValueError(f"Not an answer: {outcome}")
+    now = timezone.now()
+    with transaction.atomic():
+        answered = ChangeRequest.objects.filter(
+            pk=change.pk, outcome=ChangeRequest.Outcome.PENDING
+        ).update(outcome=outcome, reply=reply, handled_at=now, handled_by=user)
+        if not answered:
+            raise AlreadyAnswered
+        if outcome == ChangeRequest.Outcome.DONE and change.kind == ChangeRequest.Kind.CANCEL:
+            Booking.objects.filter(pk=change.booking_id, state__in=Booking.HOLDING).update(
+                state=Booking.State.CANCELLED, updated_at=now
+            )
+        send_email.delay(change.booking_id, "answered")

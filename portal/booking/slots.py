@@ -15,10 +15,11 @@ aware datetimes sharing a ZoneInfo compare by wall time, blind to the repeated h
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from portal.mirror.models import Appointment
@@ -30,18 +31,24 @@ from .models import Booking, BookingSettings, ClosedDate, OpeningHours
 LONGEST_APPOINTMENT = timedelta(days=1)
 
 Interval = tuple[datetime, datetime]
+#: A step function of how many visits are in progress (`_occupancy`).
+Occupancy = tuple[list[datetime], list[int]]
 
 
 def free_times(
-    shop: Shop, day: date, minutes: int, *, now: datetime | None = None
+    shop: Shop,
+    day: date,
+    minutes: int,
+    *,
+    now: datetime | None = None,
+    settings: BookingSettings | None = None,
 ) -> list[datetime]:
-    """The instants a visit of `minutes` can start on the shop's local `day`, in order."""
-    settings = BookingSettings.for_shop(shop)
+    """The instants a visit of `minutes` can start on the shop's local `day`, in order.
+    `settings` are the shop's when the caller has them already (read with the shop)."""
+    settings = settings or BookingSettings.for_shop(shop)
     now = now or timezone.now()
     last_day = now.astimezone(shop.zone).date() + timedelta(days=settings.horizon_days)
     if not settings.enabled or day > last_day:
-        return []
-    if ClosedDate.objects.filter(shop=shop, date=day).exists():
         return []
     earliest = now + timedelta(minutes=settings.notice_minutes)
     length, slot = timedelta(minutes=minutes), timedelta(minutes=settings.slot_minutes)
@@ -55,8 +62,10 @@ def free_times(
     )
     if not starts:
         return []
-    busy = _busy(shop, starts[0], starts[-1] + length, slot)
-    return [start for start in starts if _peak(busy, start, start + length) < settings.capacity]
+    occupancy = _occupancy(_busy(shop, starts[0], starts[-1] + length, slot))
+    return [
+        start for start in starts if _peak(occupancy, start, start + length) < settings.capacity
+    ]
 
 
 def nearest_free_times(
@@ -74,11 +83,12 @@ def nearest_free_times(
 
 
 def _opening_periods(shop: Shop, day: date) -> Iterator[Interval]:
-    """The day's opening periods as instants: the wall times read in the shop's zone."""
+    """The day's opening periods as instants (the wall times read in the shop's zone); none on
+    a closed date. One query: the periods, unless the day is closed."""
     zone = shop.zone
-    for opens, closes in OpeningHours.objects.filter(shop=shop, weekday=day.weekday()).values_list(
-        "opens", "closes"
-    ):
+    closed = ClosedDate.objects.filter(shop=shop, date=day)
+    periods = OpeningHours.objects.filter(shop=shop, weekday=day.weekday()).filter(~Exists(closed))
+    for opens, closes in periods.values_list("opens", "closes"):
         yield (
             datetime.combine(day, opens, tzinfo=zone).astimezone(UTC),
             datetime.combine(day, closes, tzinfo=zone).astimezone(UTC),
@@ -98,7 +108,8 @@ def _busy(shop: Shop, start: datetime, end: datetime, slot: timedelta) -> list[I
     are not cancelled (one without an end takes a slot), and the portal's bookings that hold
     a time and whose appointment is not in the mirror yet (so none is counted twice). The
     database drops what ends by `start`: the day before's appointments are many on a busy
-    calendar, and only the ones running into the day matter."""
+    calendar, and only the ones running into the day matter. One query (UNION ALL) reads the
+    two columns of both."""
     appointments = (
         Appointment.objects.live()
         .of(shop)
@@ -109,26 +120,41 @@ def _busy(shop: Shop, start: datetime, end: datetime, slot: timedelta) -> list[I
     bookings = (
         Booking.objects.holding()
         .filter(shop=shop, starts_at__lt=end, ends_at__gt=start)
-        .exclude(appointment_remote_id__in=Appointment.objects.of(shop).values("remote_id"))
+        # NOT EXISTS on the mirror's (shop, remote_id) key: a lookup per booking, where NOT IN
+        # would read the ids of all the shop's appointments.
+        .exclude(
+            Exists(Appointment.objects.of(shop).filter(remote_id=OuterRef("appointment_remote_id")))
+        )
     )
-    busy = [
-        (begins, ends or begins + slot)
-        for begins, ends in appointments.values_list("start_time", "end_time")
-    ]
-    return busy + list(bookings.values_list("starts_at", "ends_at"))
+    both = (
+        appointments.order_by()
+        .values_list("start_time", "end_time")
+        .union(bookings.order_by().values_list("starts_at", "ends_at"), all=True)
+    )
+    return [(begins, ends or begins + slot) for begins, ends in both]
 
 
-def _peak(busy: list[Interval], start: datetime, end: datetime) -> int:
-    """The most intervals of `busy` in progress at one moment between `start` and `end`
-    (intervals include their start, not their end: back-to-back visits do not overlap)."""
-    edges = sorted(
-        edge
-        for begins, ends in busy
-        if begins < end and ends > start
-        for edge in ((max(begins, start), 1), (min(ends, end), -1))
-    )
-    peak = current = 0
-    for _, change in edges:
-        current += change
-        peak = max(peak, current)
-    return peak
+def _occupancy(busy: list[Interval]) -> Occupancy:
+    """How many intervals of `busy` are in progress, as a step function: `counts[i]` from
+    `moments[i]` until the next moment (none before the first). Intervals include their start,
+    not their end, and all the changes at one moment are applied together: back-to-back
+    visits do not overlap. One sort of the edges, whatever the number of start times."""
+    changes: dict[datetime, int] = {}
+    for begins, ends in busy:
+        if begins < ends:
+            changes[begins] = changes.get(begins, 0) + 1
+            changes[ends] = changes.get(ends, 0) - 1
+    moments = sorted(changes)
+    counts, current = [], 0
+    for moment in moments:
+        current += changes[moment]
+        counts.append(current)
+    return moments, counts
+
+
+def _peak(occupancy: Occupancy, start: datetime, end: datetime) -> int:
+    """The most intervals in progress at one moment between `start` and `end` (excluded): the
+    step in force at `start`, and every step that begins before `end`."""
+    moments, counts = occupancy
+    first = max(bisect_right(moments, start) - 1, 0)
+    return max(counts[first : bisect_left(moments, end)], default=0)

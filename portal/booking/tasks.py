@@ -51,6 +51,7 @@ def confirm_booking(self, booking_id: int, failures: int = 0) -> str:
             send_email.delay(booking_id, "received")
         self.retry_failure(exc, failures)
     if confirmed:
+        log.info("Booking %s confirmed at AutoSync", booking_id)
         send_email.delay(booking_id, "confirmed")
     return Booking.State.CONFIRMED
 
@@ -72,6 +73,8 @@ EMAILS = {
     "requested": emails.send_requested,
     "confirmed": emails.send_confirmed,
     "failed": emails.send_failed,
+    "declined": emails.send_declined,
+    "answered": emails.send_answered,
 }
 
 

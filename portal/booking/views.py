@@ -21,11 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
 from portal.http import VehicleOwnerRequest
+from portal.mirror.models import Vehicle
+from portal.mirror.queries import customers_by_email, vehicles_of
 from portal.shops.models import Shop
 
 from . import forms, services
-from .availability import closed_reason
-from .models import Booking, BookingSettings, ChangeRequest, OpeningHours, Service
+from .availability import closed_reason, public_shops, settings_of
+from .models import Booking, ChangeRequest, OpeningHours, Service
 from .slots import free_times
 from .visit import BOOKED_KEY, STEPS, Visit
 
@@ -43,7 +45,8 @@ FORMS = {"what": forms.WhatForm, "vehicle": forms.VehicleForm, "who": forms.WhoF
 
 
 def _shop(slug: str) -> Shop:
-    return get_object_or_404(Shop.objects.select_related("connection"), slug=slug)
+    """The shop of `slug` (404 if none), with all that `closed_reason` reads: one query."""
+    return get_object_or_404(public_shops(), slug=slug)
 
 
 FlowView = Callable[..., HttpResponse]
@@ -60,7 +63,7 @@ def flow_step(step: str) -> Callable[[FlowView], FlowView]:
         @wraps(view)
         def wrapped(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
             shop = _shop(slug)
-            settings = BookingSettings.for_shop(shop)
+            settings = settings_of(shop)
             if closed_reason(shop, settings):
                 return redirect("booking:shop", shop.slug)
             visit = Visit.of(request, shop)
@@ -111,12 +114,17 @@ def time_choices(shop: Shop, times: list[datetime], style: str = "g:i A") -> lis
 @require_GET
 def shop_page(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
     shop = _shop(slug)
-    settings = BookingSettings.for_shop(shop)
+    settings = settings_of(shop)
     periods: dict[int, list[OpeningHours]] = {}
     for period in OpeningHours.objects.filter(shop=shop):
         periods.setdefault(period.weekday, []).append(period)
     hours = [(day.label.title(), periods.get(day, [])) for day in OpeningHours.Weekday]
-    context = {"shop": shop, "reason": closed_reason(shop, settings), "hours": hours}
+    context = {
+        "shop": shop,
+        "settings": settings,
+        "reason": closed_reason(shop, settings),
+        "hours": hours,
+    }
     return render(request, "booking/shop.html", context)
 
 
@@ -126,7 +134,8 @@ def shop_page(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
 def _form_step(request: VehicleOwnerRequest, shop: Shop, visit: Visit, step: str, /, **options):
     """Steps 1, 2 and 4: a form (given `options`) whose cleaned data the visit keeps."""
     posted = request.POST if request.method == "POST" else None  # an empty POST is bound too
-    form = FORMS[step](posted, initial=visit.data.get(step), **options)
+    options.setdefault("initial", visit.data.get(step))
+    form = FORMS[step](posted, **options)
     if posted is not None:
         if form.is_valid():
             visit.data[step] = form.stored()
@@ -143,20 +152,40 @@ def what(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
 
 @flow_step("vehicle")
 def vehicle(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
-    return _form_step(request, shop, visit, "vehicle")
+    """Step 2: an owner signed in picks one of their vehicles at this shop, or types in
+    another; anyone else types in theirs."""
+    return _form_step(request, shop, visit, "vehicle", vehicles=_owner_vehicles(request, shop))
+
+
+def _owner_vehicles(request: VehicleOwnerRequest, shop: Shop) -> list[Vehicle]:
+    """The signed-in owner's vehicles at this shop that a booking can name (year, make and
+    model known); none for anyone else. One query, only for an owner signed in."""
+    if not request.owner.is_authenticated:
+        return []
+    vehicles = vehicles_of(request.owner.email).filter(shop=shop)
+    return [car for car in vehicles if car.year and car.make and car.model]
 
 
 @flow_step("who")
 def who(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
+    """Step 4; for an owner signed in, filled in the first time with their email and the
+    name and phone the shop has for them."""
+    if "who" not in visit.data and request.owner.is_authenticated:
+        known = customers_by_email(request.owner.email).filter(shop=shop).order_by("pk").first()
+        initial = {"email": request.owner.email}
+        if known is not None:
+            initial |= {"name": known.name, "phone": known.phone}
+        return _form_step(request, shop, visit, "who", initial=initial)
     return _form_step(request, shop, visit, "who")
 
 
-def _times_part(shop, day_form, minutes: int, service_ids, chosen: str | None) -> dict:
+def _times_part(shop, settings, day_form, minutes: int, service_ids, chosen) -> dict:
     """What the free-times part of the "when" step shows: the day picker, and the day's free
     times (`chosen` checked) once it is a day that can be booked."""
     times = []
     if day_form.is_valid():
-        times = time_choices(shop, free_times(shop, day_form.cleaned_data["day"], minutes))
+        day = day_form.cleaned_data["day"]
+        times = time_choices(shop, free_times(shop, day, minutes, settings=settings))
     return {
         "shop": shop,
         "day_form": day_form,
@@ -175,14 +204,14 @@ def when(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
     day = request.GET.get("day") or (_local_day(shop, chosen) if chosen else "")
     form, status = None, 200
     if request.method == "POST":
-        form = forms.TimeForm(request.POST, shop=shop, minutes=minutes)
+        form = forms.TimeForm(request.POST, shop=shop, settings=settings, minutes=minutes)
         if form.is_valid():
             visit.data["when"] = form.stored()
             visit.save(request)
             return _next_step(shop, visit)
         chosen, day, status = request.POST.get("start"), request.POST.get("day") or day, 422
     day_form = forms.DayForm({"day": day} if day else None, shop=shop, settings=settings)
-    context = _times_part(shop, day_form, minutes, service_ids, chosen) | {"form": form}
+    context = _times_part(shop, settings, day_form, minutes, service_ids, chosen) | {"form": form}
     return _render_step(request, shop, visit, "when", context, status=status)
 
 
@@ -196,13 +225,13 @@ def times(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
     the "when" step that htmx swaps in; 422 with the day's error when the day is not one
     that can be booked. It reads nothing from the session: the URL says it all."""
     shop = _shop(slug)
-    settings = BookingSettings.for_shop(shop)
+    settings = settings_of(shop)
     if closed_reason(shop, settings):
         raise Http404
     service_ids = [int(id) for id in request.GET.getlist("services") if id.isdigit()]
     minutes = settings.visit_minutes(_services(shop, service_ids))
     day_form = forms.DayForm(request.GET, shop=shop, settings=settings)
-    context = _times_part(shop, day_form, minutes, service_ids, chosen=None)
+    context = _times_part(shop, settings, day_form, minutes, service_ids, chosen=None)
     status = 200 if day_form.is_valid() else 422
     return render(request, "booking/when.html#times", context, status=status)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import health, inbox, settings_views, views
 
 app_name = "dashboard"
 
@@ -11,4 +11,45 @@ urlpatterns = [
     path("shops/<int:shop_id>/dashboard/", views.overview, name="overview"),
     path("shops/<int:shop_id>/dashboard/board/", views.work_board, name="board"),
     # --- end of the overview's and board's patterns ----------------------------------------
+]
+
+# --- What needs an answer, settings, connection and sync health (branch dash-manage) ---------
+urlpatterns += [
+    path("shops/<int:shop_id>/inbox/", inbox.inbox, name="inbox"),
+    path(
+        "shops/<int:shop_id>/inbox/bookings/<int:booking_id>/",
+        inbox.answer_booking,
+        name="answer-booking",
+    ),
+    path(
+        "shops/<int:shop_id>/inbox/changes/<int:change_id>/",
+        inbox.answer_change,
+        name="answer-change",
+    ),
+    path("shops/<int:shop_id>/settings/", settings_views.settings_page, name="settings"),
+    path(
+        "shops/<int:shop_id>/settings/booking/",
+        settings_views.booking_settings,
+        name="settings-booking",
+    ),
+    path(
+        "shops/<int:shop_id>/settings/hours/", settings_views.opening_hours, name="settings-hours"
+    ),
+    path(
+        "shops/<int:shop_id>/settings/closed/",
+        settings_views.closed_date_add,
+        name="settings-closed-add",
+    ),
+    path(
+        "shops/<int:shop_id>/settings/closed/<int:closed_id>/remove/",
+        settings_views.closed_date_remove,
+        name="settings-closed-remove",
+    ),
+    path(
+        "shops/<int:shop_id>/settings/services/",
+        settings_views.services,
+        name="settings-services",
+    ),
+    path("shops/<int:shop_id>/health/", health.health, name="health"),
+    path("shops/<int:shop_id>/health/sync/", health.sync_now, name="sync-now"),
 ]

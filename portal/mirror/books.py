@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 
 from portal.autosync.client import AutoSyncClient
 from portal.shops import tokens
 from portal.shops.models import Shop
 
-from .models import RequestCount, ResourceState
+from .models import RequestCount, ResourceState, WebhookRefusal
 from .resources import REGISTRY
 
 
@@ -49,6 +49,32 @@ def count_request(shop_id: int, resource: str) -> None:
             f"DO UPDATE SET {q('count')} = {table}.{q('count')} + 1",
             [shop_id, resource, field.get_db_prep_save(minute, connection)],
         )
+
+
+def count_refusal(reason: str, shop_remote_id: int | None) -> None:
+    """Add one refused webhook delivery to this hour's count (one upsert, race-free). Only a
+    shop the portal knows is named: a body cannot make up rows for any number it likes."""
+    if shop_remote_id is not None and not Shop.objects.filter(remote_id=shop_remote_id).exists():
+        shop_remote_id = None
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    field = WebhookRefusal._meta.get_field("hour")
+    q = connection.ops.quote_name
+    table = q(WebhookRefusal._meta.db_table)
+    columns = f"{q('shop_remote_id')}, {q('hour')}, {q('reason')}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, {q('count')}) VALUES (%s, %s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT ({columns}) DO UPDATE SET {q('count')} = {table}.{q('count')} + 1",
+            [shop_remote_id or 0, field.get_db_prep_save(hour, connection), reason],
+        )
+
+
+def refusals_since(shop: Shop, since) -> int:
+    """Webhook deliveries naming the shop refused since `since` (counted by the hour)."""
+    total = WebhookRefusal.objects.filter(shop_remote_id=shop.remote_id, hour__gte=since).aggregate(
+        total=models.Sum("count")
+    )["total"]
+    return total or 0
 
 
 def requests_last_hour(shop_id: int) -> dict[str, int]:

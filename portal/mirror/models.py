@@ -326,6 +326,8 @@ class WebhookEvent(models.Model):
         indexes = [
             models.Index(fields=["processed_at", "received_at"], name="mirror_event_todo"),
             models.Index(fields=["received_at"], name="mirror_event_received"),
+            # A shop's deliveries of the last day, and its latest (the dashboard's health).
+            models.Index(fields=["shop_remote_id", "received_at"], name="mirror_event_shop"),
         ]
         ordering = ("received_at", "id")
 
@@ -477,3 +479,31 @@ class RequestCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} {self.resource} requests at {self.minute}"
+
+
+class WebhookRefusal(models.Model):
+    """Webhook deliveries the receiver refused (a bad signature, a body that is not an
+    AutoSync event), counted per hour and reason, and per shop when the body names a shop the
+    portal knows: the health page shows them. A counter, not the deliveries: an unsigned body
+    is not kept, and a flood of refusals adds to a few rows."""
+
+    class Reason(models.TextChoices):
+        SIGNATURE = "signature", "Missing or bad signature"
+        MALFORMED = "malformed", "Not an AutoSync event"
+
+    hour = models.DateTimeField()
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    # The AutoSync shop id the body named if the portal knows that shop, else 0 (unverified
+    # when the signature is bad: a hint for the shop's staff, never trusted for anything else).
+    shop_remote_id = models.BigIntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop_remote_id", "hour", "reason"], name="mirror_refusal_hour"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} refused ({self.reason}) at {self.hour}"

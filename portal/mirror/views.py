@@ -19,8 +19,8 @@ from portal.http import StaffRequest
 from portal.shops.access import shop_member
 from portal.shops.models import Membership, Shop
 
-from . import progress, records
-from .models import WebhookEvent
+from . import books, progress, records
+from .models import WebhookEvent, WebhookRefusal
 from .tasks import process_event
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,16 @@ def _event(raw: bytes) -> tuple[dict | None, str]:
         return None, f"the body cannot be stored: {error}"
 
 
+def _named_shop(raw: bytes) -> int | None:
+    """The shop id a refused body names, if it names one (for the shop's health page)."""
+    try:
+        body = json.loads(raw, parse_constant=_no_constants)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    shop_id = body.get("shop_id") if isinstance(body, dict) else None
+    return shop_id if records.integer(shop_id) is not None and shop_id > 0 else None
+
+
 # No CSRF token: AutoSync is not a browser with a session. The HMAC signature over the raw
 # body is this endpoint's authentication, checked before anything else is done.
 @csrf_exempt
@@ -65,10 +75,12 @@ def autosync_webhook(request: HttpRequest) -> HttpResponse:
     signature = request.headers.get("X-AutoSync-Signature")
     if not verify_signature(raw, signature, settings.AUTOSYNC_WEBHOOK_SECRET):
         log.warning("Refused a webhook with a missing or bad signature")
+        books.count_refusal(WebhookRefusal.Reason.SIGNATURE, _named_shop(raw))
         return JsonResponse({"error": "invalid signature"}, status=401)
     body, problem = _event(raw)
     if body is None:
         log.warning("Refused a signed webhook: %s", problem)
+        books.count_refusal(WebhookRefusal.Reason.MALFORMED, _named_shop(raw))
         return JsonResponse({"error": problem}, status=400)
     if not Shop.objects.syncable().filter(remote_id=body["shop_id"]).exists():
         # Personal data of a shop we do not mirror: not kept at all.

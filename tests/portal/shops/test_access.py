@@ -3,11 +3,16 @@ new page under shops/<id>/ fails here until it says who may open it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from portal.booking.models import ChangeRequest, ClosedDate
 from portal.shops.access import MANAGERS, OWNERS
 from portal.shops.models import Invite, Membership, Role
+from tests.support import factories
 from tests.support.portal import PASSWORD
 from tests.support.urls import arguments, named_routes
 
@@ -23,6 +28,18 @@ STAFF_PAGES = {
     "shops:member-remove": ("post", OWNERS),
     "shops:disconnect": ("get", OWNERS),
     "mirror:shop-sync": ("get", EVERYONE),
+    # The dashboard's inbox, settings and health (dash-manage).
+    "dashboard:inbox": ("get", EVERYONE),
+    "dashboard:answer-booking": ("post", EVERYONE),
+    "dashboard:answer-change": ("post", EVERYONE),
+    "dashboard:settings": ("get", MANAGERS),
+    "dashboard:settings-booking": ("post", MANAGERS),
+    "dashboard:settings-hours": ("post", MANAGERS),
+    "dashboard:settings-closed-add": ("post", MANAGERS),
+    "dashboard:settings-closed-remove": ("post", MANAGERS),
+    "dashboard:settings-services": ("post", MANAGERS),
+    "dashboard:health": ("get", EVERYONE),
+    "dashboard:sync-now": ("post", EVERYONE),
 }
 
 
@@ -49,7 +66,16 @@ def team(cast, django_user_model):
     teammate = Membership.objects.get(user=cast.teammate, shop=cast.shop)
     invite = Invite.objects.create(shop=cast.shop, email="new@example.com", role=Role.STAFF)
     ids = {"shop_id": cast.shop.pk, "member_id": teammate.pk, "invite_id": invite.pk}
+    ids |= dashboard_ids(cast.shop)
     return members, ids
+
+
+def dashboard_ids(shop) -> dict:
+    """A booking request with a change request, and a closed date, for the dashboard's pages."""
+    booking = factories.portal_booking(shop, timezone.now() + timedelta(days=9))
+    change = ChangeRequest.objects.create(booking=booking, kind=ChangeRequest.Kind.CANCEL)
+    closed = ClosedDate.objects.create(shop=shop, date=timezone.now().date() + timedelta(days=9))
+    return {"booking_id": booking.pk, "change_id": change.pk, "closed_id": closed.pk}
 
 
 def url_of(name: str, ids: dict) -> str:

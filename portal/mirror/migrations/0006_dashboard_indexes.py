@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mirror', '0004_customer_email_any_case'),
+        ('mirror', '0005_webhook_refusal'),
         ('shops', '0004_shop_details'),
     ]
 
