@@ -19,17 +19,18 @@ def test_the_top_of_the_scale_is_a_round_number_at_or_above_the_highest_bar():
 
 def test_bars_scale_from_the_baseline_and_stay_inside_the_view_box():
     chart = charts.bar_chart("T", bars(0, 5, 10), summary="S", column="V", category="C")
-    heights = [drawn.height for drawn in chart.drawn]
+    heights = [float(drawn.height) for drawn in chart.drawn]
     assert heights[0] == 0 and heights[2] == 2 * heights[1]
     for drawn in chart.drawn:
-        assert drawn.y + drawn.height == chart.base
-        assert drawn.x >= charts.LEFT and drawn.x + drawn.width <= charts.WIDTH
+        assert float(drawn.y) + float(drawn.height) == chart.base
+        assert float(drawn.x) >= charts.LEFT
+        assert float(drawn.x) + float(drawn.width) <= charts.WIDTH
     assert [tick.text for tick in chart.ticks] == ["0", "5", "10"]
 
 
 def test_a_chart_of_nothing_but_zeros_still_draws_its_axis():
     chart = charts.bar_chart("T", bars(0, 0), summary="S", column="V", category="C")
-    assert all(drawn.height == 0 for drawn in chart.drawn)
+    assert all(drawn.height == "0" for drawn in chart.drawn)
     assert [tick.text for tick in chart.ticks] == ["0", "0.5", "1"]
 
 
