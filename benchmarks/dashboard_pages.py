@@ -17,21 +17,19 @@ import argparse
 import os
 import random
 import secrets
-import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import requests
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.sandbox_lists import measure  # noqa: E402
 from tests.support.servers import Gunicorn, drop_database, fresh_database_url  # noqa: E402
 
 WORK_ORDERS = 20_000
@@ -120,7 +118,7 @@ def mirror(shop, scale: float, first_id: int) -> None:
                 remote_id=next(ids),
                 part_number=f"P-{n}",
                 name=f"Part {n}",
-                quantity=rng.randint(0, 30),
+                quantity=0 if n == 0 else rng.randint(0, 30),  # one low at any scale
                 reorder_threshold=rng.randint(2, 8),
                 remote_updated_at=now,
                 **clock,
@@ -255,31 +253,6 @@ def query_counts(cookie: str, paths: dict[str, tuple[str, dict]]) -> dict[str, i
     return counts
 
 
-def measure(url: str, paths: list[str], headers: dict, concurrency: int, status: int) -> dict:
-    """Request every path once over `concurrency` threads; throughput and latencies."""
-    sessions = [requests.Session() for _ in range(concurrency)]
-
-    def fetch(index: int) -> float:
-        started = time.perf_counter()
-        response = sessions[index % concurrency].get(
-            url + paths[index], headers=headers, timeout=30
-        )
-        elapsed = time.perf_counter() - started
-        if response.status_code != status:
-            raise RuntimeError(f"{paths[index]} answered {response.status_code}")
-        return elapsed
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        latencies = sorted(pool.map(fetch, range(len(paths))))
-    wall = time.perf_counter() - started
-    return {
-        "rps": len(paths) / wall,
-        "p50": statistics.median(latencies) * 1000,
-        "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="per page")
@@ -357,8 +330,8 @@ def main() -> None:
         print("-" * len(header))
         for name, (paths, headers, status) in plans.items():
             plan = [paths[i % len(paths)] for i in range(args.requests)]
-            mine = measure(server.url, plan, headers, args.concurrency, status)
-            bare = measure(server.url, ["/bare/"] * args.requests, signed_in, args.concurrency, 200)
+            mine = measure(server.url, plan, headers, args.concurrency, expect=status)
+            bare = measure(server.url, ["/bare/"] * args.requests, signed_in, args.concurrency)
             print(
                 f"{name:<10}{few[name]:>5} -> {many[name]:<4} | {mine['rps']:>7.0f}"
                 f"{mine['p50']:>8.1f}{mine['p95']:>8.1f} | {bare['rps']:>9.0f}"
