@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Avg,
@@ -31,7 +32,6 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from portal.booking.models import Booking
-from portal.dashboard.models import thresholds_for
 from portal.mirror.models import (
     OPEN_STATUSES,
     STATUS_ORDER,
@@ -84,7 +84,7 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 class Calendar:
     """The shop's local today, week (from Monday) and month, as UTC instants."""
 
-    zone_name: str
+    zone: ZoneInfo
     now: datetime
     today: date
     day_start: datetime
@@ -93,27 +93,26 @@ class Calendar:
     month_start: datetime
 
     def start_of(self, day: date) -> datetime:
-        return local_midnight(day, self.zone_name)
+        return local_midnight(day, self.zone)
 
 
-def local_midnight(day: date, zone_name: str) -> datetime:
-    """The instant the shop's local `day` begins (its zone's midnight, in UTC)."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant a local `day` begins in `zone` (its midnight, in UTC)."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
 def calendar(shop: Shop, now: datetime | None = None) -> Calendar:
     now = now or timezone.now()
-    today = now.astimezone(shop.zone).date()
+    zone = shop.zone
+    today = now.astimezone(zone).date()
     return Calendar(
-        zone_name=shop.timezone,
+        zone=zone,
         now=now,
         today=today,
-        day_start=local_midnight(today, shop.timezone),
-        day_end=local_midnight(today + timedelta(days=1), shop.timezone),
-        week_start=local_midnight(today - timedelta(days=today.weekday()), shop.timezone),
-        month_start=local_midnight(today.replace(day=1), shop.timezone),
+        day_start=local_midnight(today, zone),
+        day_end=local_midnight(today + timedelta(days=1), zone),
+        week_start=local_midnight(today - timedelta(days=today.weekday()), zone),
+        month_start=local_midnight(today.replace(day=1), zone),
     )
 
 
@@ -429,12 +428,8 @@ def open_by_status(
         .annotate(count=Count("pk"), stuck=Count("pk", filter=_stuck(thresholds, cal.now)))
         .order_by()
     )
-    counts = {row["status"]: row for row in rows}
-    return [
-        StatusCount(status, counts[status]["count"] if status in counts else 0,
-                    counts[status]["stuck"] if status in counts else 0)
-        for status in OPEN_STATUSES
-    ]  # fmt: skip
+    counts = {row["status"]: (row["count"], row["stuck"]) for row in rows}
+    return [StatusCount(status, *counts.get(status, (0, 0))) for status in OPEN_STATUSES]
 
 
 @dataclass
@@ -475,10 +470,11 @@ def duration(span: timedelta) -> str:
 
 
 def board(
-    shop: Shop, *, search: str = "", status: str = "", stuck_only: bool = False
+    shop: Shop, *, search: str = "", status: str = "", stuck: dict[str, timedelta] | None = None
 ) -> QuerySet[WorkOrder]:
     """The open work orders matching `search` (number, customer, vehicle, plate or VIN) and
-    `status`, in workflow order, the longest in their status first."""
+    `status` (and stuck past the `stuck` thresholds, when given), in workflow order, the
+    longest in their status first."""
     orders = WorkOrder.objects.of(shop).live().open()
     if status in OPEN_STATUSES:
         orders = orders.filter(status=status)
@@ -500,8 +496,8 @@ def board(
             | Q(vehicle_remote_id__in=cars.values("remote_id"))
         )
     orders = with_time_in_status(orders)
-    if stuck_only:
-        orders = orders.filter(_stuck(thresholds_for(shop), timezone.now()))
+    if stuck is not None:
+        orders = orders.filter(_stuck(stuck, timezone.now()))
     step = Case(
         *(When(status=name, then=Value(n)) for n, name in enumerate(STATUS_ORDER)),
         default=Value(99),
@@ -532,7 +528,7 @@ def stuck_work_orders(
     shop: Shop, thresholds: dict[str, timedelta], limit: int = 6
 ) -> list[BoardRow]:
     """The work orders stuck longest past their limit, for the overview (two queries)."""
-    orders = list(board(shop).filter(_stuck(thresholds, timezone.now())).order_by("since")[:limit])
+    orders = list(board(shop, stuck=thresholds).order_by("since")[:limit])
     return board_rows(shop, orders, thresholds)
 
 

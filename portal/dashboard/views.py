@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import time
 
+from babel.numbers import get_currency_symbol
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.translation import to_locale
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -25,6 +28,7 @@ from portal.mirror.queries import shop_freshness
 from portal.shops.access import shop_member
 from portal.shops.models import Membership
 from portal.ui.statuses import badge
+from portal.ui.templatetags.ui import money
 
 from . import charts, figures
 from .models import thresholds_for
@@ -127,12 +131,6 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
 def _charts(
     shop, cal: figures.Calendar, revenue: figures.Revenue, statuses: list[figures.StatusCount]
 ) -> list:
-    from babel.numbers import get_currency_symbol
-    from django.conf import settings
-    from django.utils.translation import to_locale
-
-    from portal.ui.templatetags.ui import money
-
     symbol = get_currency_symbol(shop.currency, locale=to_locale(settings.LANGUAGE_CODE))
     days = revenue.per_day
     revenue = [
@@ -215,7 +213,9 @@ def work_board(request: StaffRequest, membership: Membership) -> HttpResponse:
     status = status if status in OPEN_STATUSES else ""
     stuck_only = request.GET.get("stuck") == "1"
     thresholds = thresholds_for(shop)
-    orders = figures.board(shop, search=search, status=status, stuck_only=stuck_only)
+    orders = figures.board(
+        shop, search=search, status=status, stuck=thresholds if stuck_only else None
+    )
     page = Paginator(orders, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "shop": shop,

@@ -109,7 +109,7 @@ def test_stuck_only_and_the_counts_per_status_agree(shop):
     for number, days in (("A", 3), ("B", 1), ("C", 4)):
         order = factories.work_order(shop, status="waiting_parts", number=number)
         seen(order, ("waiting_parts", timedelta(days=days)))
-    assert [o.number for o in figures.board(shop, stuck_only=True)] == ["C", "A"]
+    assert [o.number for o in figures.board(shop, stuck=thresholds_for(shop))] == ["C", "A"]
     counts = figures.open_by_status(shop, figures.calendar(shop), thresholds_for(shop))
     waiting = next(count for count in counts if count.status == "waiting_parts")
     assert (waiting.count, waiting.stuck) == (3, 2)
