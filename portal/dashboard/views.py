@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
 
 from babel.numbers import get_currency_symbol
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import to_locale
 from django.views.decorators.http import require_GET
@@ -76,6 +79,22 @@ def _live(response: HttpResponse, tag: str) -> HttpResponse:
     return response
 
 
+def signed_out_poll(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A poll after the session ended (signed out elsewhere, idle or too old) takes the whole
+    page to the sign-in, and back to it after, rather than swapping the sign-in page into the
+    part being refreshed (htmx follows HX-Redirect)."""
+
+    @wraps(view)
+    def wrapped(request: StaffRequest, *args, **kwargs) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            back = request.htmx.current_url_abs_path or request.path
+            sign_in = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back})}"
+            return HttpResponse(status=204, headers={"HX-Redirect": sign_in})
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _switcher(request: StaffRequest, membership: Membership) -> list[tuple[int, str]]:
     """The other shops the user is a member of (one query), for the shop switcher."""
     return list(
@@ -86,6 +105,7 @@ def _switcher(request: StaffRequest, membership: Membership) -> list[tuple[int, 
     )
 
 
+@signed_out_poll
 @shop_member()
 @require_GET
 @vary_on_headers("HX-Request", SEEN_HEADER)
@@ -198,6 +218,7 @@ def _abbreviation(status: str) -> str:
     )
 
 
+@signed_out_poll
 @shop_member()
 @require_GET
 @vary_on_headers("HX-Request", SEEN_HEADER)
