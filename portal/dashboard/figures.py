@@ -28,7 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Least, Lower
 from django.utils import timezone
 
 from portal.booking.models import Booking
@@ -69,9 +69,11 @@ DEFINITIONS = {
         "included, divided by how many there are."
     ),
     "stuck": (
-        "Time in status: since the portal first saw the work order's current status, "
-        "or since it was opened if no change was seen. Stuck: longer than the shop's "
-        "limit for that status."
+        "Time in status: since the work order got its current status, which is the earlier "
+        "of when the portal first saw that status and when AutoSync last changed the work "
+        "order (a car already waiting when the shop connected counts from its last change); "
+        "since it was opened if neither is known. Stuck: longer than the shop's limit for "
+        "that status."
     ),
 }
 #: Refunded payments (AutoSync keeps the payment and marks it); other statuses count.
@@ -376,12 +378,15 @@ def by_day(visits: list[Visit], shop: Shop) -> list[tuple[date, list[Visit]]]:
 
 
 def with_time_in_status(work_orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
-    """Annotate `since`: when the current status began, as the portal saw it.
+    """Annotate `since`: when the current status began, as far as the portal can tell.
 
-    That is the first sighting of the current status after the last sighting of any other
-    (a webhook may repeat the status a work order already had: the repeat does not restart
-    the clock); seen in the same instant as the other, it counts from then. A work order
-    whose change was never seen counts from when it was opened."""
+    The portal saw it begin at the first sighting of the current status after the last
+    sighting of any other (a webhook may repeat the status a work order already had: the
+    repeat does not restart the clock; seen in the same instant as the other, it counts from
+    then). It began no later than AutoSync's last change of the work order (`updated_at`)
+    either, which is earlier for a car that was already waiting when the shop connected:
+    its first sighting is the first sync. So `since` is the earlier of the two, whichever
+    is known, else when the work order was opened."""
     statuses = WorkOrderStatus.objects.filter(work_order=OuterRef("pk"))
     left_other = (
         statuses.exclude(status=OuterRef("status")).order_by("-seen_at").values("seen_at")[:1]
@@ -395,9 +400,17 @@ def with_time_in_status(work_orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]
         .order_by("seen_at")
         .values("seen_at")[:1]
     )
-    return work_orders.annotate(left_other_at=Subquery(left_other)).annotate(
-        since=Coalesce(
-            Subquery(entered), "remote_created_at", "observed_at", output_field=DateTimeField()
+    fallback = ("remote_created_at", "observed_at")
+    return (
+        work_orders.annotate(left_other_at=Subquery(left_other))
+        .annotate(entered_at=Subquery(entered))
+        .annotate(
+            # Least() of a NULL is NULL on SQLite: each side falls back on the other.
+            since=Least(
+                Coalesce("entered_at", "remote_updated_at", *fallback),
+                Coalesce("remote_updated_at", "entered_at", *fallback),
+                output_field=DateTimeField(),
+            )
         )
     )
 
