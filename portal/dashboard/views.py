@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -150,10 +151,11 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
 
 def _charts(
     shop, cal: figures.Calendar, revenue: figures.Revenue, statuses: list[figures.StatusCount]
-) -> list:
+) -> list[charts.Chart]:
+    """The overview's three charts, each with its summary in words."""
     symbol = get_currency_symbol(shop.currency, locale=to_locale(settings.LANGUAGE_CODE))
     days = revenue.per_day
-    revenue = [
+    daily = [
         charts.Bar(
             label=f"{day:%A} {day.day} {day:%B}",
             short=str(day.day) if n % 5 == 4 or n == len(days) - 1 else "",
@@ -162,8 +164,15 @@ def _charts(
         )
         for n, (day, amount) in enumerate(days)
     ]
-    best = max(days, key=lambda item: item[1])
-    total = sum((amount for _, amount in days), start=days[0][1] * 0)
+    best_day, best = max(days, key=lambda item: item[1])
+    total = sum((amount for _, amount in days), start=Decimal(0))
+    if total:
+        revenue_summary = (
+            f"{money(total, shop.currency)} in 30 days; the best day was {best_day:%A} "
+            f"{best_day.day} {best_day:%B} with {money(best, shop.currency)}."
+        )
+    else:
+        revenue_summary = "No payment in the last 30 days."
     by_status = [
         charts.Bar(
             label=badge(count.status).label,
@@ -186,11 +195,8 @@ def _charts(
     return [
         charts.bar_chart(
             "Revenue per day, last 30 days",
-            revenue,
-            summary=(
-                f"{money(total, shop.currency)} in 30 days; the best day was "
-                f"{best[0]:%A} {best[0].day} {best[0]:%B} with {money(best[1], shop.currency)}."
-            ),
+            daily,
+            summary=revenue_summary,
             column="Revenue",
             category="Day",
             tick_text=charts.compact_money(symbol),
