@@ -540,7 +540,7 @@ def board_rows(
 def stuck_work_orders(
     shop: Shop, thresholds: dict[str, timedelta], limit: int = 6
 ) -> list[BoardRow]:
-    """The work orders stuck longest past their limit, for the overview (two queries)."""
+    """The stuck work orders longest in their status, for the overview (two queries)."""
     orders = list(board(shop, stuck=thresholds).order_by("since")[:limit])
     return board_rows(shop, orders, thresholds)
 
