@@ -46,11 +46,11 @@ def preferences(request: VehicleOwnerRequest) -> HttpResponse:
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request: VehicleOwnerRequest, token: str) -> HttpResponse:
+def unsubscribe(request: VehicleOwnerRequest) -> HttpResponse:
     """A GET asks to confirm (a mail scanner's visit unsubscribes nobody); the POST, from
     that page or from the mail app's "Unsubscribe" (List-Unsubscribe-Post), turns the kind
     off without signing in."""
-    found = notify.read_unsubscribe_token(token)
+    found = notify.read_unsubscribe_token(request.GET.get("token", ""))
     if found is None:
         return render(request, "garage/notify/unsubscribe.html", {"invalid": True}, status=404)
     email, kind = found

@@ -13,7 +13,7 @@ from portal.accounts.owners import SESSION_KEY
 # Eager Celery (tasks run in the caller), and the webhook receiver's secret.
 from tests.portal.mirror.conftest import eager, webhook_secret  # noqa: F401
 
-LINK = re.compile(r"/garage/sign-in/link/([A-Za-z0-9_-]+)/")
+LINK = re.compile(r"/garage/sign-in/link/\?token=([A-Za-z0-9_-]+)")
 CODE = re.compile(r"code where you asked for it: ([0-9]{6})")
 
 

@@ -3,6 +3,7 @@ scanners, single use, 15 minutes, throttled, and saying nothing about unknown ad
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import timedelta
 
@@ -28,7 +29,7 @@ CODE = "/garage/sign-in/code/"
 
 
 def link(token: str) -> str:
-    return f"/garage/sign-in/link/{token}/"
+    return f"/garage/sign-in/link/?token={token}"
 
 
 def signed_in_as(client: Client) -> str | None:
@@ -407,3 +408,21 @@ def test_requests_older_than_a_day_are_deleted(olive, django_capture_on_commit_c
         SignInRequest.objects.update(created_at=timezone.now() - timedelta(days=1, seconds=1))
         signin.start("someone@example.com")
     assert not SignInRequest.objects.filter(pk=old.pk).exists()
+
+
+def test_the_links_secret_is_kept_out_of_the_access_log(ask, olive):
+    from portal.logfilters import RedactQuery
+
+    ask(olive)
+    token, _ = last_sign_in_email()
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        "",
+        0,
+        '"%s" %s',
+        (f"GET {link(token)} HTTP/1.1", "200"),
+        None,
+    )
+    RedactQuery().filter(record)
+    assert token not in record.getMessage() and "/garage/sign-in/link/" in record.getMessage()
