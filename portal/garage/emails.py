@@ -27,13 +27,13 @@ def absolute(view_name: str, *args, token: str = "") -> str:
     return f"{url}?{urlencode({'token': token})}" if token else url
 
 
-def send_sign_in(email: str, token: str, code: str) -> None:
-    """The link and the code of a sign-in request (the only place either is ever written)."""
+def send_sign_in(email: str, token: str, code: str, minutes: int) -> None:
+    """The link and the code of a sign-in request (the only place either is ever written),
+    good for `minutes`."""
     context = {
         "link": absolute("garage:sign-in-link", token=token),
         "code": code,
-        "minutes": 15,
-        "home": absolute("home"),
+        "minutes": minutes,
     }
     _send("sign_in", "Sign in to see your car's repairs", email, context)
 
@@ -70,7 +70,6 @@ def send_notification(
         "garage": _page(notification),
         "preferences": absolute("garage:preferences"),
         "unsubscribe": unsubscribe,
-        "kind_label": notification.get_kind_display().lower(),
     }
     subject = {
         Kind.READY: f"Your {car or 'vehicle'} is ready for pickup at {shop.name}",

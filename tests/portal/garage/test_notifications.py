@@ -11,7 +11,9 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.garage import notify
@@ -393,3 +395,19 @@ def test_a_notification_that_cannot_be_sent_does_not_fail_the_mirrors_event(oliv
     notification = Notification.objects.get()
     assert notification.sent_at is None and notification.outcome == "customer not mirrored"
     assert mail.outbox == []
+
+
+def test_the_preferences_page_costs_the_same_queries_whatever_is_turned_off(client):
+    sign_in_as(client, "olive@example.com")
+    client.get("/garage/preferences/")  # the session's first read, and the like
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/garage/preferences/").status_code == 200
+        return len(captured)
+
+    none_off = queries()
+    for kind in Kind.values:
+        notify.turn_off("olive@example.com", kind)
+        notify.turn_off("sid@example.com", kind)
+    assert queries() == none_off
