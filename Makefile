@@ -53,6 +53,7 @@ benchmarks: install
 	$(BIN)/python benchmarks/sandbox_lists.py
 	DEBUG=1 $(BIN)/python benchmarks/portal_sync.py
 	$(BIN)/python benchmarks/booking_pages.py
+	$(BIN)/python benchmarks/garage_pages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -43,8 +43,9 @@ RESOURCES = (
 PER_PAGE = 100
 
 
-def measure(url: str, paths: list[str], headers: dict, concurrency: int) -> dict:
-    """Request every path once over `concurrency` threads; throughput and latencies."""
+def measure(url: str, paths: list[str], headers: dict, concurrency: int, expect: int = 200) -> dict:
+    """Request every path once over `concurrency` threads (each must answer `expect`);
+    throughput and latencies."""
     sessions = [requests.Session() for _ in range(concurrency)]
 
     def fetch(index: int) -> float:
@@ -52,7 +53,7 @@ def measure(url: str, paths: list[str], headers: dict, concurrency: int) -> dict
         started = time.perf_counter()
         response = session.get(url + paths[index], headers=headers, timeout=30)
         elapsed = time.perf_counter() - started
-        if response.status_code != 200:
+        if response.status_code != expect:
             raise RuntimeError(f"{paths[index]} answered {response.status_code}")
         return elapsed
 

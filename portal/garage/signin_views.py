@@ -9,11 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from portal.accounts import owners
-from portal.accounts.owners import owner_required
 from portal.accounts.throttle import throttled
 from portal.http import VehicleOwnerRequest
 
@@ -134,11 +133,3 @@ def _unusable(
         "next": known.next_url if known is not None else "",
     }
     return render(request, "garage/signin/unusable.html", context, status=410)
-
-
-# Placeholder (garage-signin): the garage's home until the pages branch brings its own (see
-# urls.py); delete it, and templates/garage/signin/placeholder_home.html, then.
-@owner_required
-@require_GET
-def placeholder_home(request: VehicleOwnerRequest, **kwargs) -> HttpResponse:
-    return render(request, "garage/signin/placeholder_home.html")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import notify_views, signin_views
+from . import notify_views, signin_views, views
 
 app_name = "garage"
 
@@ -19,19 +19,22 @@ urlpatterns += [
     path("unsubscribe/", notify_views.unsubscribe, name="unsubscribe"),
 ]
 
-# --- Placeholders (garage-signin) for the pages' names the sign-in and the emails link to,
-# until garage-pages brings the real ones (each then is skipped); delete this block then. ------
-_named = {getattr(pattern, "name", None) for pattern in urlpatterns}
+# --- The owner's pages (portal/garage/views.py): overview, vehicles, appointments, work
+# orders and their live status, payments, receipts and the CSV. A record is addressed by its
+# shop (the portal's pk) and its AutoSync id, always within what the owner may see.
 urlpatterns += [
-    placeholder
-    for placeholder in (
-        path("", signin_views.placeholder_home, name="home"),
-        path("payments/", signin_views.placeholder_home, name="payments"),
-        path(
-            "work-orders/<int:shop_id>/<int:remote_id>/",
-            signin_views.placeholder_home,
-            name="work-order",
-        ),
-    )
-    if placeholder.name not in _named
+    path("", views.home, name="home"),
+    path("vehicles/", views.vehicles, name="vehicles"),
+    path("appointments/", views.appointments, name="appointments"),
+    path("appointments/booking/<int:booking_id>/", views.booking, name="booking"),
+    path("work-orders/", views.work_orders, name="work-orders"),
+    path("work-orders/<int:shop_id>/<int:remote_id>/", views.work_order, name="work-order"),
+    path(
+        "work-orders/<int:shop_id>/<int:remote_id>/status/",
+        views.work_order_status,
+        name="work-order-status",
+    ),
+    path("payments/", views.payments, name="payments"),
+    path("payments.csv", views.payments_csv, name="payments-csv"),
+    path("payments/<int:shop_id>/<int:remote_id>/", views.receipt, name="receipt"),
 ]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from portal.shops.models import Connection, Shop
 
 from .models import (
+    Appointment,
     Customer,
     Job,
     MirroredQuerySet,
@@ -56,9 +57,10 @@ def shop_freshness(shop: Shop) -> Freshness:
     return Freshness(latest, paused=not shop.is_syncable)
 
 
-def _shops_in_use() -> QuerySet[Shop]:
+def shops_in_use() -> QuerySet[Shop]:
     """Shops whose mirror pages show: granted, connected or paused until a reconnect (a
-    disconnected shop's personal data is gone)."""
+    disconnected shop's personal data is gone; what the portal itself keeps of its customers,
+    such as bookings, is shown only for these shops too)."""
     return Shop.objects.filter(
         granted=True,
         connection__status__in=(Connection.Status.CONNECTED, Connection.Status.NEEDS_RECONNECTING),
@@ -73,7 +75,7 @@ def customers_by_email(email: str) -> MirroredQuerySet:
         return Customer.objects.none()
     return (
         Customer.objects.live()
-        .filter(shop__in=_shops_in_use())
+        .filter(shop__in=shops_in_use())
         .alias(email_lower=Lower("email"))
         .filter(email_lower=email)  # served by the mirror_customer_email_ci index
     )
@@ -94,6 +96,12 @@ def vehicles_of(email: str) -> MirroredQuerySet:
 def work_orders_of(email: str) -> MirroredQuerySet:
     """The work orders of the customers with this email, newest first, in every shop."""
     return _of_customers(WorkOrder, email).order_by("-remote_created_at", "-pk")
+
+
+def appointments_of(email: str) -> MirroredQuerySet:
+    """The appointments of the customers with this email (those the shop booked by phone, and
+    the portal's bookings once confirmed), in every shop, by start time."""
+    return _of_customers(Appointment, email).order_by("start_time", "pk")
 
 
 def payments_of(email: str) -> MirroredQuerySet:

@@ -56,6 +56,9 @@ PAGES = {
     "booking:who": None,
     "booking:review": None,
     "booking:booked": None,
+    # The vehicle owner's sign-in (its other pages: tests/portal/garage/test_page_queries.py).
+    "garage:sign-in": None,
+    "garage:sign-in-code": None,
     "booking:manage": None,
     # The dashboard's inbox, settings and health (dash-manage).
     "dashboard:inbox": "owner",
@@ -77,9 +80,30 @@ NOT_PAGES = {
     "shops:member-remove",
     "shops:connect-callback",  # AutoSync's redirect (test_connect.py)
     "mirror:autosync-webhook",  # a machine endpoint (test_webhooks.py)
+    "healthz",  # for load balancers (test_operations.py)
+    "readyz",
     "accounts:dev-mailbox",  # development tools, off in production (test_accounts.py)
     "accounts:dev-mail",
     "accounts:dev-mail-attachment",
+    # The vehicle owner's garage: counted with one row and many, owner by owner, in
+    # tests/portal/garage/test_page_queries.py.
+    "garage:home",
+    "garage:vehicles",
+    "garage:appointments",
+    "garage:booking",
+    "garage:work-orders",
+    "garage:work-order",
+    "garage:work-order-status",
+    "garage:payments",
+    "garage:payments-csv",
+    "garage:receipt",
+    "garage:sign-out",  # POST only (test_signin.py)
+    # Reached by a token from an email; they show one record and list nothing
+    # (test_signin.py, test_notifications.py).
+    "garage:sign-in-link",
+    "garage:unsubscribe",
+    # The owner's three kinds of email, on or off: nothing per row (test_notifications.py).
+    "garage:preferences",
     # The dashboard's answers, settings changes and "sync now": POST only (tests/portal/dashboard/)
     "dashboard:answer-booking",
     "dashboard:answer-change",

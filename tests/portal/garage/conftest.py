@@ -1,5 +1,6 @@
-"""Fixtures of the garage's sign-in and notification tests: tasks run at once, and the
-sign-in email's link and code read back from Django's outbox."""
+"""Fixtures of the garage's tests: the scene (the cast's vehicle owners with records at both
+shops, both connected) for the pages; tasks run at once, and the sign-in email's link and code
+read back from Django's outbox, for the sign-in and the notifications."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import re
 import pytest
 from django.core import mail
 
-from portal.accounts.owners import SESSION_KEY
-
 # Eager Celery (tasks run in the caller), and the webhook receiver's secret.
 from tests.portal.mirror.conftest import eager, webhook_secret  # noqa: F401
+from tests.support.garage import Scene, build_scene
 
 LINK = re.compile(r"/garage/sign-in/link/\?token=([A-Za-z0-9_-]+)")
 CODE = re.compile(r"code where you asked for it: ([0-9]{6})")
+
+
+@pytest.fixture
+def scene(cast, owners) -> Scene:
+    return build_scene(cast, owners)
 
 
 @pytest.fixture
@@ -33,10 +38,3 @@ def last_sign_in_email() -> tuple[str, str]:
     """The token of the link and the code in the last email sent."""
     message = mail.outbox[-1]
     return LINK.search(message.body)[1], CODE.search(message.body)[1]
-
-
-def sign_in_as(client, email: str) -> None:
-    """The client's browser signed in as the owner `email`, as the sign-in leaves it."""
-    session = client.session  # the test client's, made and saved if it had none
-    session[SESSION_KEY] = email
-    session.save()

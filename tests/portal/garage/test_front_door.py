@@ -9,7 +9,7 @@ from django.test import RequestFactory
 
 from portal.accounts.owners import Owner
 from portal.views import OWNER, STAFF, side_of
-from tests.portal.garage.conftest import sign_in_as
+from tests.support.garage import garage_client
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def test_the_home_page_shows_car_owners_the_way_in(client):
 
 
 def test_a_signed_in_owner_goes_to_their_garage(client):
-    sign_in_as(client, "olive@example.com")
+    garage_client(client, "olive@example.com")
     response = client.get("/")
     assert response.status_code == 302 and response["Location"] == "/garage/"
 
@@ -29,7 +29,7 @@ def test_someone_signed_in_as_staff_and_owner_is_on_the_staff_side_with_a_link_t
     client, cast
 ):
     client.force_login(cast.teammate)
-    sign_in_as(client, "olive@example.com")
+    garage_client(client, "olive@example.com")
     response = client.get("/")
     assert response["Location"] == "/shops/"
     assert 'href="/garage/"' in client.get("/shops/").content.decode()
@@ -51,7 +51,7 @@ def test_the_side_of_an_owner_is_the_garage(cast):
 def test_the_owners_navigation_has_their_email_choices_and_sign_out(client):
     html = client.get("/garage/sign-in/").content.decode()
     assert 'action="/garage/sign-out/"' not in html
-    sign_in_as(client, "olive@example.com")
+    garage_client(client, "olive@example.com")
     html = client.get("/garage/preferences/").content.decode()
     assert "olive@example.com" in html
     assert 'href="/garage/preferences/" aria-current="page"' in html

@@ -22,8 +22,8 @@ from portal.garage.tasks import send_notification, sweep_notifications
 from portal.mirror.models import Customer
 from portal.shops.models import Shop
 from portal.shops.signals import shop_disconnected
-from tests.portal.garage.conftest import sign_in_as
 from tests.support import factories
+from tests.support.garage import garage_client
 
 pytestmark = pytest.mark.django_db
 
@@ -306,7 +306,7 @@ def test_the_preferences_page_needs_a_signed_in_owner(client):
 
 
 def test_the_preferences_page_shows_and_saves_the_owners_choices(client):
-    sign_in_as(client, "olive@example.com")
+    garage_client(client, "olive@example.com")
     html = client.get("/garage/preferences/").content.decode()
     assert html.count("checked") == 3  # everything on by default
     response = client.post("/garage/preferences/", {"ready": "on"})
@@ -320,7 +320,7 @@ def test_the_preferences_page_shows_and_saves_the_owners_choices(client):
 
 def test_an_owners_choices_are_their_own(client):
     notify.turn_off("sid@example.com", Kind.PAYMENT)
-    sign_in_as(client, "olive@example.com")
+    garage_client(client, "olive@example.com")
     assert client.get("/garage/preferences/").content.decode().count("checked") == 3
     client.post("/garage/preferences/", {})
     assert notify.turned_off("sid@example.com") == {Kind.PAYMENT}

@@ -1,0 +1,221 @@
+"""How fast an owner's work order page and its live-status poll answer, for an owner with 50
+work orders and 200 payments, against a bare Django page rendering the same base template.
+
+Run from the repository root: `.venv/bin/python benchmarks/garage_pages.py`. It builds a new
+portal database (SQLite in a temporary directory, or a new PostgreSQL database beside
+DATABASE_URL) with one connected shop and one vehicle owner signed in (a session row, as the
+garage's sign-in leaves it), and serves it with gunicorn on 127.0.0.1 with DEBUG off. It
+measures, each beside the bare page (benchmarks/booking_site.py, same server, same run):
+the work order page; the poll unchanged, as the page sends it (`?v=`: 204) and with
+`If-None-Match` (304); and the poll when something changed (the whole live part rendered).
+Then each one's query count with 1 work order and with 50, which must not differ.
+"""
+
+import argparse
+import os
+import secrets
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.sandbox_lists import measure  # noqa: E402
+from tests.support.servers import Gunicorn, drop_database, fresh_database_url  # noqa: E402
+
+WORK_ORDERS, PAYMENTS = 50, 200
+EMAIL = "olive@example.com"
+WORK = Path(tempfile.mkdtemp(prefix="garage-bench-"))
+DATABASE_URL = fresh_database_url(os.environ.get("DATABASE_URL"), WORK)
+# Production settings (DEBUG off) on this run's own database and var/ directory; plain HTTP.
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "benchmarks.booking_site",  # the portal, plus /bare/
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "SECURE_SSL_REDIRECT": "0",
+        "VAR_DIR": str(WORK),
+        "DATABASE_URL": DATABASE_URL,
+        "LOG_LEVEL": "WARNING",
+    }
+)
+
+
+def build_owner():
+    """A connected shop, and its customer with a car whose latest work order is in progress
+    (its history, two jobs of three lines, an inspection report)."""
+    from django.utils import timezone
+
+    from portal.mirror.models import ShopNotice
+    from portal.shops.models import Shop
+    from tests.support import factories
+    from tests.support.portal import connection_with
+
+    shop = Shop.objects.create(
+        remote_id=90001, name="Main Street Garage", connection=connection_with()
+    )
+    customer = factories.customer(shop, email=EMAIL)
+    car = factories.vehicle(shop, customer)
+    order = factories.work_order(
+        shop,
+        customer,
+        car,
+        status="in_progress",
+        history=("draft", "in_progress", "waiting_parts", "in_progress"),
+        jobs=2,
+        lines_per_job=3,
+    )
+    ShopNotice.objects.create(
+        shop=shop,
+        kind=ShopNotice.Kind.INSPECTION,
+        remote_id=1,
+        work_order_remote_id=order.remote_id,
+        occurred_at=timezone.now(),
+        payload={"summary": {"green": 14, "yellow": 3, "red": 1}},
+    )
+    return shop, customer, car, order
+
+
+def add_history(shop, customer, car, order, work_orders: int, payments: int) -> None:
+    """More invoiced work orders (`work_orders` in all) and payments (`payments` in all, four
+    of them on the followed work order), over the last two years."""
+    from django.utils import timezone
+
+    from tests.support import factories
+
+    now = timezone.now()
+    older = [
+        factories.work_order(shop, customer, car, status="invoiced", jobs=2)
+        for _ in range(work_orders - 1)
+    ]
+    for n in range(payments):
+        paid_on = order if n < 4 else older[n % len(older)]
+        factories.payment(
+            shop, paid_on, amount=paid_on.total / 4, remote_created_at=now - timedelta(days=n * 3)
+        )
+
+
+def signed_in_cookie() -> str:
+    """A session of the owner, as the garage's sign-in leaves it."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from portal.accounts.owners import SESSION_KEY
+
+    session = SessionStore()
+    session[SESSION_KEY] = EMAIL
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def query_counts(cookie: str, plans: dict) -> dict[str, int]:
+    """The queries each plan's request makes, read in-process through the test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    name, value = cookie.split("=", 1)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[name] = value
+    counts = {}
+    for label, (path, headers, expect) in plans.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, headers=headers)
+        if response.status_code != expect:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        counts[label] = len(queries)
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=400, help="per page")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args()
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from portal.garage import pages
+
+    server = None
+    try:
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        shop, customer, car, order = build_owner()
+        cookie = signed_in_cookie()
+        page = f"/garage/work-orders/{shop.pk}/{order.remote_id}/"
+
+        def plans() -> dict:
+            version = pages.live_version(EMAIL, shop.pk, order.remote_id)
+            return {
+                "page": (page, {}, 200),
+                "poll, unchanged (?v=)": (f"{page}status/?v={version}", {}, 204),
+                "poll, unchanged (ETag)": (
+                    f"{page}status/",
+                    {"If-None-Match": f'"{version}"'},
+                    304,
+                ),
+                "poll, changed": (f"{page}status/?v=in_progress.0", {}, 200),
+            }
+
+        few = query_counts(cookie, plans())
+        add_history(shop, customer, car, order, WORK_ORDERS, PAYMENTS)
+        many = query_counts(cookie, plans())
+        print(
+            f"database: {DATABASE_URL.split('://')[0]}; one owner with {WORK_ORDERS} work "
+            f"orders and {PAYMENTS} payments; the page's work order: 2 jobs, 4 statuses, "
+            "4 payments, an inspection report"
+        )
+
+        server = Gunicorn(
+            "portal.wsgi:application",
+            {},
+            log_path=WORK / "gunicorn.log",
+            workers=args.workers,
+            ready_path="/bare/",
+        )
+        print(
+            f"{args.requests} requests each, {args.concurrency} concurrent, "
+            f"gunicorn {args.workers} workers x 8 threads, DEBUG off\n"
+        )
+        header = (
+            f"{'request':<24}{'queries':>10} | {'req/s':>7}{'p50 ms':>8}{'p95 ms':>8} | "
+            f"{'bare r/s':>9}{'p50 ms':>8}{'p95 ms':>8} | {'ratio':>6}"
+        )
+        print(header)
+        print("-" * len(header))
+        for label, (path, headers, expect) in plans().items():
+            mine = measure(
+                server.url,
+                [path] * args.requests,
+                {"Cookie": cookie, **headers},
+                args.concurrency,
+                expect=expect,
+            )
+            bare = measure(server.url, ["/bare/"] * args.requests, {}, args.concurrency)
+            print(
+                f"{label:<24}{few[label]:>5} -> {many[label]:<3} | {mine['rps']:>7.0f}"
+                f"{mine['p50']:>8.1f}{mine['p95']:>8.1f} | {bare['rps']:>9.0f}"
+                f"{bare['p50']:>8.1f}{bare['p95']:>8.1f} | {mine['rps'] / bare['rps']:>5.2f}"
+            )
+        print(
+            f"\nqueries: with 1 work order -> with {WORK_ORDERS} and {PAYMENTS} payments (the "
+            "session's read included); ratio: requests per second / the bare page's "
+            "(targets: the page at least 0.5 with p95 under 50 ms; the unchanged poll at least 1)"
+        )
+    finally:
+        if server:
+            server.stop()
+        drop_database(DATABASE_URL)
+
+
+if __name__ == "__main__":
+    main()

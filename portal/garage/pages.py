@@ -1,0 +1,356 @@
+"""What the garage's pages read: an owner's records across shops, put together for a page.
+
+Everything is scoped by the owner's verified email through `portal.mirror.queries` (their
+customers' records in every shop in use) and their portal bookings at those shops; nothing
+here takes an id without that scope. Each function costs a constant number of queries,
+whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+
+from django.db import connection
+from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from portal.booking.models import Booking, ChangeRequest
+from portal.mirror import queries
+from portal.mirror.models import (
+    Appointment,
+    MirroredQuerySet,
+    Payment,
+    ResourceState,
+    ShopNotice,
+    Vehicle,
+    WorkOrder,
+    WorkOrderStatus,
+)
+from portal.shops.models import Shop
+from portal.ui.statuses import Badge, badge
+
+# --- The owner's shops and how fresh each is ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShopLine:
+    """A shop the owner is a customer of, and when AutoSync last confirmed its records."""
+
+    shop: Shop
+    updated: datetime | None
+
+
+def shops_of(email: str) -> list[ShopLine]:
+    """The shops the owner is a customer of (in use), by name, each with its latest successful
+    sync: two queries, however many shops."""
+    shop_ids = queries.customers_by_email(email).values("shop_id")
+    shops = list(
+        Shop.objects.filter(pk__in=shop_ids).select_related("connection").order_by("name", "pk")
+    )
+    latest = dict(
+        ResourceState.objects.filter(shop__in=[shop.pk for shop in shops])
+        .values("shop")
+        .annotate(at=Max("last_success_at"))
+        .values_list("shop", "at")
+    )
+    return [ShopLine(shop, latest.get(shop.pk)) for shop in shops]
+
+
+# --- Vehicles ----------------------------------------------------------------------------------
+
+
+def vehicle_label(vehicle: Vehicle | None) -> str:
+    if vehicle is None:
+        return ""
+    name = " ".join(str(part) for part in (vehicle.year, vehicle.make, vehicle.model) if part)
+    return f"{name} ({vehicle.license_plate})" if vehicle.license_plate else name
+
+
+def vehicle_of(work_order: WorkOrder) -> Vehicle | None:
+    """The vehicle of a work order already found among the owner's (one simple query)."""
+    return (
+        Vehicle.objects.live()
+        .filter(shop_id=work_order.shop_id, remote_id=work_order.vehicle_remote_id)
+        .first()
+    )
+
+
+def vehicles_by_key(email: str) -> dict[tuple[int, int], Vehicle]:
+    """The owner's vehicles by (shop pk, AutoSync id): how work orders and appointments name
+    theirs. One query."""
+    return {(v.shop_id, v.remote_id): v for v in queries.vehicles_of(email)}
+
+
+# --- Appointments: the shop's (phone bookings too) and the portal's bookings --------------------
+
+
+@dataclass
+class Visit:
+    """One appointment as the owner sees it: a mirrored appointment, a portal booking, or both
+    (a confirmed booking is the appointment it created: shown once)."""
+
+    shop: Shop
+    starts_at: datetime
+    ends_at: datetime | None
+    status: Badge
+    vehicle: str = ""
+    #: (shop pk, AutoSync id) of the vehicle, as `vehicles_by_key` has it.
+    vehicle_key: tuple[int, int | None] | None = None
+    booking: Booking | None = None
+    appointment: Appointment | None = None
+    #: The booking's change requests, newest first (prefetched).
+    requests: list[ChangeRequest] = field(default_factory=list)
+
+    @property
+    def upcoming(self) -> bool:
+        return (self.ends_at or self.starts_at) >= timezone.now()
+
+    @property
+    def pending_request(self) -> ChangeRequest | None:
+        return next((r for r in self.requests if r.outcome == ChangeRequest.Outcome.PENDING), None)
+
+    @property
+    def can_ask_for_a_change(self) -> bool:
+        """Only a portal booking can carry a request (AutoSync's API cannot change an
+        appointment; the staff inbox answers the booking's requests), one at a time."""
+        return (
+            self.booking is not None
+            and self.upcoming
+            and self.booking.state in Booking.HOLDING
+            and self.status.tone != "neutral"  # the shop cancelled it
+            and self.pending_request is None
+        )
+
+
+#: A portal booking's state as a badge (a confirmed one shows its appointment's status).
+BOOKING_TONES = {
+    Booking.State.PENDING: "info",
+    Booking.State.CONFIRMED: "info",
+    Booking.State.REQUESTED: "warn",
+    Booking.State.DECLINED: "bad",
+    Booking.State.CANCELLED: "neutral",
+    Booking.State.FAILED: "bad",
+}
+
+
+def bookings_of(email: str) -> QuerySet[Booking]:
+    """The portal bookings made with this email (any case) at the shops in use: the email is
+    the one the owner proved by signing in."""
+    email = email.strip().lower()
+    if not email:
+        return Booking.objects.none()
+    return Booking.objects.filter(shop__in=queries.shops_in_use(), email__iexact=email)
+
+
+def visits_of(email: str, vehicles: dict[tuple[int, int], Vehicle]) -> list[Visit]:
+    """The owner's appointments and bookings, each once, by start time: three queries."""
+    return _visits(bookings_of(email), queries.appointments_of(email), vehicles)
+
+
+def booking_visit(email: str, booking_id: int) -> Visit | None:
+    """The owner's portal booking `booking_id` as a visit (with its appointment once
+    mirrored), or None when it is not theirs."""
+    booking = bookings_of(email).filter(pk=booking_id).values_list("shop", "appointment_remote_id")
+    if not (found := booking.first()):
+        return None
+    shop_id, appointment_id = found
+    appointments = queries.appointments_of(email).filter(shop_id=shop_id, remote_id=appointment_id)
+    visits = _visits(
+        bookings_of(email).filter(pk=booking_id).prefetch_related("services"),
+        appointments,
+        vehicles_by_key(email),
+    )
+    return visits[0]
+
+
+def _visits(
+    bookings: QuerySet[Booking],
+    appointments: MirroredQuerySet,
+    vehicles: dict[tuple[int, int], Vehicle],
+) -> list[Visit]:
+    bookings = bookings.select_related("shop__connection").prefetch_related(
+        Prefetch("change_requests", queryset=ChangeRequest.objects.all())
+    )
+    mirrored = {(a.shop_id, a.remote_id): a for a in appointments}
+    visits = []
+    for booking in bookings:
+        appointment = mirrored.pop((booking.shop_id, booking.appointment_remote_id), None)
+        if appointment is not None and booking.state == Booking.State.CONFIRMED:
+            status = badge(appointment.status, "appointment")
+            starts_at = appointment.start_time or booking.starts_at
+            ends_at = appointment.end_time
+        else:
+            status = Badge(booking.get_state_display(), BOOKING_TONES[booking.state])
+            starts_at, ends_at = booking.starts_at, booking.ends_at
+        key = (booking.shop_id, booking.vehicle_remote_id)
+        visits.append(
+            Visit(
+                shop=booking.shop,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                status=status,
+                vehicle=vehicle_label(vehicles.get(key))
+                or f"{booking.vehicle_year} {booking.vehicle_make} {booking.vehicle_model}",
+                vehicle_key=key,
+                booking=booking,
+                appointment=appointment,
+                requests=list(booking.change_requests.all()),
+            )
+        )
+    for appointment in mirrored.values():
+        if appointment.start_time is None:
+            continue
+        key = (appointment.shop_id, appointment.vehicle_remote_id)
+        visits.append(
+            Visit(
+                shop=appointment.shop,
+                starts_at=appointment.start_time,
+                ends_at=appointment.end_time,
+                status=badge(appointment.status, "appointment"),
+                vehicle=vehicle_label(vehicles.get(key)),
+                vehicle_key=key,
+                appointment=appointment,
+            )
+        )
+    return sorted(visits, key=lambda visit: visit.starts_at)
+
+
+def split_visits(visits: list[Visit]) -> tuple[list[Visit], list[Visit]]:
+    """Upcoming (soonest first) and past (latest first)."""
+    upcoming = [visit for visit in visits if visit.upcoming]
+    past = [visit for visit in reversed(visits) if not visit.upcoming]
+    return upcoming, past
+
+
+# --- Work orders -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """A status the portal saw, when, and how long the work order stayed in it (until now, for
+    the current one of an open work order; unknown for the last one of a closed one)."""
+
+    status: str
+    seen_at: datetime
+    lasted: timedelta | None
+    current: bool
+
+    @property
+    def took(self) -> str:
+        """How long, as people say it: "under a minute", "25 min", "2 h 5 min", "3 days"."""
+        if self.lasted is None:
+            return ""
+        minutes = int(self.lasted.total_seconds() // 60)
+        if minutes < 1:
+            return "under a minute"
+        if minutes < 60:
+            return f"{minutes} min"
+        hours, minutes = divmod(minutes, 60)
+        if hours < 48:
+            return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        return f"{hours // 24} days"
+
+
+def timeline(history: list[WorkOrderStatus], is_open: bool) -> list[Step]:
+    steps = []
+    for index, entry in enumerate(history):
+        last = index == len(history) - 1
+        if not last:
+            lasted = history[index + 1].seen_at - entry.seen_at
+        else:
+            lasted = timezone.now() - entry.seen_at if is_open else None
+        steps.append(Step(entry.status, entry.seen_at, lasted, current=last))
+    return steps
+
+
+def inspections_of(work_order: WorkOrder) -> list[ShopNotice]:
+    """The inspection reports the shop sent for this work order (AutoSync's
+    `inspection.completed`, kept as notices with their green, yellow and red counts)."""
+    return list(
+        ShopNotice.objects.filter(
+            shop_id=work_order.shop_id,
+            kind=ShopNotice.Kind.INSPECTION,
+            work_order_remote_id=work_order.remote_id,
+        ).order_by("occurred_at", "pk")
+    )
+
+
+#: What a work order's live part shows changes one of these: AutoSync's `updated_at`, when the
+#: mirror saw, confirmed and detailed the work order, and how many statuses, payments and
+#: inspection reports it holds for it.
+_LIVE_SQL = """
+SELECT w.status, w.remote_updated_at, w.observed_at, w.confirmed_at, w.detail_observed_at,
+  (SELECT COUNT(*) FROM {statuses} s WHERE s.work_order_id = w.id),
+  (SELECT COUNT(*) FROM {payments} p WHERE p.shop_id = w.shop_id
+     AND p.work_order_remote_id = w.remote_id AND p.removed_at IS NULL),
+  (SELECT COUNT(*) FROM {notices} n WHERE n.shop_id = w.shop_id AND n.kind = %s
+     AND n.work_order_remote_id = w.remote_id)
+FROM {work_orders} w WHERE w.shop_id = %s AND w.remote_id = %s AND w.removed_at IS NULL
+"""
+
+
+@cache
+def _live_sql() -> str:
+    tables = {"statuses": WorkOrderStatus, "payments": Payment, "notices": ShopNotice}
+    tables["work_orders"] = WorkOrder
+    return _LIVE_SQL.format(**{name: model._meta.db_table for name, model in tables.items()})
+
+
+def live_version(email: str, shop_id: int, remote_id: int) -> str | None:
+    """The validator of a work order's live part as `email` sees it: its status, then an HMAC
+    (under SECRET_KEY) of the owner's email and everything the live part shows; None when
+    there is no such work order.
+
+    One small query, and no ownership check: it is the poll's cheap path. A validator can
+    only be matched by the owner it was made for, and the garage hands it out only on pages
+    that checked ownership; a poll that does not match goes the checked way (404 for anyone
+    else). So an unchanged answer tells nobody anything they were not shown. The SQL is
+    written out because the ORM took longer to build this query than the database to
+    answer it (docs/garage.md, "Live status")."""
+    with connection.cursor() as cursor:
+        cursor.execute(_live_sql(), [ShopNotice.Kind.INSPECTION, shop_id, remote_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    status, *stamp = row
+    digest = salted_hmac("portal.garage.live", "|".join(map(str, [email, *stamp])))
+    return f"{status}.{digest.hexdigest()[:16]}"
+
+
+# --- Payments ----------------------------------------------------------------------------------
+
+
+def payment_rows(email: str) -> MirroredQuerySet:
+    """The owner's payments, newest first, each with its work order's number (one query)."""
+    numbers = WorkOrder.objects.filter(
+        shop=OuterRef("shop"), remote_id=OuterRef("work_order_remote_id")
+    ).values("number")[:1]
+    return queries.payments_of(email).annotate(work_order_number=Subquery(numbers))
+
+
+@dataclass(frozen=True)
+class Totals:
+    by_year: list[dict]  # {"year", "total", "count"}, latest first
+    by_shop: list[dict]  # {"shop__name", "shop", "total", "count"}, by name
+
+
+def totals_of(email: str) -> Totals:
+    """What the owner paid (refunds left out) per year and per shop, summed by the database:
+    two queries."""
+    paid = queries.payments_of(email).filter(status="succeeded").order_by()
+    by_year = (
+        paid.annotate(year=ExtractYear("remote_created_at"))
+        .values("year")
+        .annotate(total=Sum("amount"), count=Count("pk"))
+        .order_by("-year")
+    )
+    by_shop = (
+        paid.values("shop", "shop__name")
+        .annotate(total=Sum("amount"), count=Count("pk"))
+        .order_by("shop__name", "shop")
+    )
+    return Totals(list(by_year), list(by_shop))
