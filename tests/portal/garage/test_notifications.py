@@ -398,7 +398,7 @@ def test_a_notification_that_cannot_be_sent_does_not_fail_the_mirrors_event(oliv
 
 
 def test_the_preferences_page_costs_the_same_queries_whatever_is_turned_off(client):
-    sign_in_as(client, "olive@example.com")
+    garage_client(client, "olive@example.com")
     client.get("/garage/preferences/")  # the session's first read, and the like
 
     def queries() -> int:
