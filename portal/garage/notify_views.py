@@ -16,6 +16,7 @@ from portal.http import VehicleOwnerRequest
 from . import notify
 from .forms import WORDING, PreferencesForm
 from .models import Notification
+from .views import OWNER_LINKS
 
 #: When each kind of email is sent, as the unsubscribe page says it ("… when your car is …").
 WHEN = {
@@ -38,7 +39,8 @@ def preferences(request: VehicleOwnerRequest) -> HttpResponse:
     else:
         off = notify.turned_off(email)
         form = PreferencesForm(initial={kind: kind not in off for kind in WORDING})
-    return render(request, "garage/notify/preferences.html", {"form": form})
+    context = {"form": form, "owner_links": OWNER_LINKS}
+    return render(request, "garage/notify/preferences.html", context)
 
 
 # A mail provider's one-click POST comes without the portal's cookies: the signed token in the
