@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -411,3 +412,31 @@ def test_the_preferences_page_costs_the_same_queries_whatever_is_turned_off(clie
         notify.turn_off("olive@example.com", kind)
         notify.turn_off("sid@example.com", kind)
     assert queries() == none_off
+
+
+def test_workers_sending_the_same_notification_at_once_send_one_email(transactional_db, olive):
+    customer, _, order = olive
+    notification = Notification.objects.create(
+        kind=Kind.READY,
+        shop=order.shop,
+        remote_id=order.remote_id,
+        customer_remote_id=customer.remote_id,
+        work_order_remote_id=order.remote_id,
+        occurred_at=timezone.now(),
+    )
+    start, outcomes = threading.Barrier(8), []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            outcomes.append(notify.send(notification.pk))
+        finally:
+            connection.close()  # each thread's own connection
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already decided"] * 7 + ["sent"]
+    assert len(mail.outbox) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -426,3 +427,30 @@ def test_the_links_secret_is_kept_out_of_the_access_log(ask, olive):
     )
     RedactQuery().filter(record)
     assert token not in record.getMessage() and "/garage/sign-in/link/" in record.getMessage()
+
+
+def test_a_link_posted_by_several_browsers_at_once_signs_in_one(transactional_db, olive):
+    now = timezone.now()
+    SignInRequest.objects.create(
+        email=olive,
+        expires_at=now + signin.LIFETIME,
+        link_digest=signin.link_digest("the-token"),
+        sent_at=now,
+    )
+    start, outcomes = threading.Barrier(8), []
+
+    def browser() -> None:
+        try:
+            start.wait()
+            outcomes.append(signin.use_link("the-token").email)
+        except signin.Unusable as unusable:
+            outcomes.append(unusable.reason)
+        finally:
+            connection.close()  # each thread's own connection
+
+    threads = [threading.Thread(target=browser) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [olive] + ["used"] * 7
