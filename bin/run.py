@@ -318,6 +318,8 @@ def banner(seed: dict) -> str:
         f"  Portal   {PORTAL_URL}/",
         f"           {seed['demo_staff']}",
         "           (or sign up; mail the portal sends is shown at /accounts/dev/mail/)",
+        f"  Owners   {PORTAL_URL}/garage/sign-in/  with the email of any customer of a connected",
+        "           shop (the back office lists them); link and code arrive in /accounts/dev/mail/",
         f"  Sandbox  {SANDBOX_URL}/admin/  (AutoSync's back office and OAuth consent)",
     ]
     for account in seed["accounts"]:

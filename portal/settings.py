@@ -515,4 +515,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.booking.tasks.sweep_pending_bookings",
         "schedule": 300,
     },
+    "garage-sweep-notifications": {
+        "task": "portal.garage.tasks.sweep_notifications",
+        "schedule": 300,
+    },
 }

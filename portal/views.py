@@ -7,14 +7,21 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 STAFF = "staff"
+OWNER = "owner"
 
-#: Where each side starts; the garage adds the vehicle owners' side.
-LANDING = {STAFF: "shops:list"}
+#: Where each side starts.
+LANDING = {STAFF: "shops:list", OWNER: "garage:home"}
 
 
 def side_of(request: HttpRequest) -> str | None:
-    """Which side of the portal the visitor is on: a signed-in user is a shop's staff."""
-    return STAFF if request.user.is_authenticated else None
+    """Which side of the portal the visitor is on: a signed-in user is a shop's staff, a
+    signed-in vehicle owner is on the garage's side. Signed in as both (one browser, one
+    person), the staff side: its navigation links to the garage."""
+    if request.user.is_authenticated:
+        return STAFF
+    if request.owner.is_authenticated:
+        return OWNER
+    return None
 
 
 @require_GET

@@ -2,11 +2,16 @@
 
 from django.urls import path
 
-from . import health, inbox, settings_views
+from . import health, inbox, settings_views, views
 
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns = [
+    # --- The shop at a glance and the work-order board (portal/dashboard/views.py) ---------
+    path("shops/<int:shop_id>/dashboard/", views.overview, name="overview"),
+    path("shops/<int:shop_id>/dashboard/board/", views.work_board, name="board"),
+    # --- end of the overview's and board's patterns ----------------------------------------
+]
 
 # --- What needs an answer, settings, connection and sync health (branch dash-manage) ---------
 urlpatterns += [

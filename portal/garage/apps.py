@@ -7,3 +7,6 @@ class GarageConfig(AppConfig):
 
     name = "portal.garage"
     verbose_name = "Vehicle owners' garage"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the signal receivers)

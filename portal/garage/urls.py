@@ -2,11 +2,21 @@
 
 from django.urls import path
 
-from . import views
+from . import notify_views, signin_views, views
 
 app_name = "garage"
 
 urlpatterns: list = []
+
+# --- Sign-in, sign-out and email preferences (branch garage-signin) ---------------------------
+urlpatterns += [
+    path("sign-in/", signin_views.sign_in, name="sign-in"),
+    path("sign-in/code/", signin_views.enter_code, name="sign-in-code"),
+    path("sign-in/link/<str:token>/", signin_views.open_link, name="sign-in-link"),
+    path("sign-out/", signin_views.sign_out, name="sign-out"),
+    path("preferences/", notify_views.preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", notify_views.unsubscribe, name="unsubscribe"),
+]
 
 # --- The owner's pages (portal/garage/views.py): overview, vehicles, appointments, work
 # orders and their live status, payments, receipts and the CSV. A record is addressed by its

@@ -20,6 +20,7 @@ from portal.shops.models import Shop
 
 from . import books, records
 from .models import ShopNotice, WebhookEvent, WorkOrder
+from .signals import event_applied
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ def process(event_id: int) -> str:
     if handler is None:
         log.info("Webhook %s: unknown event %r ignored", event.key, event.name)
         return _done(event, "ignored: unknown event")
-    return _done(event, handler(shop, data, timestamp, event.pk))
+    outcome = handler(shop, data, timestamp, event.pk)
+    event_applied.send(WebhookEvent, shop=shop, name=event.name, data=data, timestamp=timestamp)
+    return _done(event, outcome)
 
 
 def failed(event_id: int, error: Exception, *, final: bool) -> None:

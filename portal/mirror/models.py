@@ -134,6 +134,10 @@ class WorkOrder(MirroredRecord):
             models.Index(fields=["shop", "status"], name="mirror_wo_status"),
             models.Index(fields=["shop", "vehicle_remote_id"], name="mirror_wo_vehicle"),
             models.Index(fields=["shop", "remote_created_at"], name="mirror_wo_created"),
+            # The dashboard's average repair order: work orders completed in a period.
+            models.Index(fields=["shop", "completed_at"], name="mirror_wo_completed"),
+            # The dashboard's refresh: the shop's latest change, read from the index's end.
+            models.Index(fields=["shop", "remote_updated_at"], name="mirror_wo_updated"),
         ]
 
     @property
@@ -251,6 +255,8 @@ class Payment(MirroredRecord):
         indexes = [
             models.Index(fields=["shop", "work_order_remote_id"], name="mirror_payment_wo"),
             models.Index(fields=["shop", "customer_remote_id"], name="mirror_payment_customer"),
+            # The dashboard's revenue per day, week and month, and its recent payments.
+            models.Index(fields=["shop", "remote_created_at"], name="mirror_payment_created"),
         ]
 
 

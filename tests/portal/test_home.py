@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
+from portal.accounts.owners import NOBODY
 from portal.views import STAFF, side_of
 
 
@@ -24,7 +25,7 @@ def test_a_signed_in_member_of_staff_goes_to_their_shops(client, cast):
 
 def test_a_signed_in_user_is_on_the_staff_side_and_a_visitor_on_none(cast):
     request = RequestFactory().get("/")
-    request.user = AnonymousUser()
+    request.user, request.owner = AnonymousUser(), NOBODY
     assert side_of(request) is None
     request.user = cast.owner
     assert side_of(request) == STAFF

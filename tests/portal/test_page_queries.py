@@ -56,11 +56,17 @@ PAGES = {
     "booking:who": None,
     "booking:review": None,
     "booking:booked": None,
+    # The vehicle owner's sign-in (its other pages: tests/portal/garage/test_page_queries.py).
+    "garage:sign-in": None,
+    "garage:sign-in-code": None,
     "booking:manage": None,
     # The dashboard's inbox, settings and health (dash-manage).
     "dashboard:inbox": "owner",
     "dashboard:settings": "owner",
     "dashboard:health": "owner",
+    # The staff dashboard: the shop at a glance and the work-order board.
+    "dashboard:overview": "owner",
+    "dashboard:board": "owner",
 }
 
 #: Named URLs that are not pages, and where they are tested.
@@ -74,6 +80,8 @@ NOT_PAGES = {
     "shops:member-remove",
     "shops:connect-callback",  # AutoSync's redirect (test_connect.py)
     "mirror:autosync-webhook",  # a machine endpoint (test_webhooks.py)
+    "healthz",  # for load balancers (test_operations.py)
+    "readyz",
     "accounts:dev-mailbox",  # development tools, off in production (test_accounts.py)
     "accounts:dev-mail",
     "accounts:dev-mail-attachment",
@@ -89,6 +97,13 @@ NOT_PAGES = {
     "garage:payments",
     "garage:payments-csv",
     "garage:receipt",
+    "garage:sign-out",  # POST only (test_signin.py)
+    # Reached by a token from an email; they show one record and list nothing
+    # (test_signin.py, test_notifications.py).
+    "garage:sign-in-link",
+    "garage:unsubscribe",
+    # The owner's three kinds of email, on or off: nothing per row (test_notifications.py).
+    "garage:preferences",
     # The dashboard's answers, settings changes and "sync now": POST only (tests/portal/dashboard/)
     "dashboard:answer-booking",
     "dashboard:answer-change",

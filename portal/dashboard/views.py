@@ -1,0 +1,234 @@
+"""The shop at a glance (the overview) and the work-order board, for the shop's staff.
+
+Both pages refresh themselves while open: htmx asks for the page's live part every
+REFRESH_SECONDS, sending the tag of what it shows (`X-Dashboard-Seen`). The tag is computed
+from one small query (`figures.version`), the page's own address and a time bucket; when it
+has not changed the answer is 204 (htmx keeps the page as it is) without rendering anything.
+A client that revalidates with the tag as an ETag (`If-None-Match`) gets 304 the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from portal.http import StaffRequest
+from portal.mirror.models import OPEN_STATUSES
+from portal.mirror.queries import shop_freshness
+from portal.shops.access import shop_member
+from portal.shops.models import Membership
+from portal.ui.statuses import badge
+
+from . import charts, figures
+from .models import thresholds_for
+
+REFRESH_SECONDS = 20
+#: What the tag does not see (the clock moving time in status on, a change AutoSync reports
+#: without an `updated_at`) shows at the latest after this many seconds.
+REFRESH_BUCKET = 300
+SEEN_HEADER = "X-Dashboard-Seen"
+PER_PAGE = 25
+
+
+def refresh_tag(request: StaffRequest, membership: Membership) -> str:
+    """The tag of what this address shows now (one query; kept on the request)."""
+    tag = getattr(request, "_dashboard_tag", None)
+    if tag is None:
+        shop = membership.shop
+        query = sorted((key, request.GET.getlist(key)) for key in request.GET)
+        raw = repr(
+            (
+                figures.version(shop),
+                int(time.time() // REFRESH_BUCKET),
+                request.path,
+                query,
+                shop.timezone,
+                shop.health,
+            )
+        )
+        tag = hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+        request._dashboard_tag = tag
+    return tag
+
+
+def _unchanged(request: StaffRequest, membership: Membership) -> HttpResponse | None:
+    """204 to htmx when the live part it shows is current; 304 to a revalidating client."""
+    tag = refresh_tag(request, membership)
+    if request.headers.get(SEEN_HEADER) == tag:
+        return HttpResponse(status=204)
+    return get_conditional_response(request, etag=f'"{tag}"')
+
+
+def _live(response: HttpResponse, tag: str) -> HttpResponse:
+    response["ETag"] = f'"{tag}"'
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _switcher(request: StaffRequest, membership: Membership) -> list[tuple[int, str]]:
+    """The other shops the user is a member of (one query), for the shop switcher."""
+    return list(
+        Membership.objects.filter(user=request.user)
+        .exclude(pk=membership.pk)
+        .order_by("shop__name")
+        .values_list("shop_id", "shop__name")
+    )
+
+
+@shop_member()
+@require_GET
+@vary_on_headers("HX-Request", SEEN_HEADER)
+def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
+    """The shop's day: figures, stuck work orders, parts, charts, schedule, payments, team."""
+    live = bool(request.htmx)
+    if live and (unchanged := _unchanged(request, membership)):
+        return unchanged
+    shop = membership.shop
+    cal = figures.calendar(shop)
+    thresholds = thresholds_for(shop)
+    statuses = figures.open_by_status(shop, cal, thresholds)
+    context = {
+        "shop": shop,
+        "membership": membership,
+        "tag": refresh_tag(request, membership),
+        "refresh_seconds": REFRESH_SECONDS,
+        "seen_header": SEEN_HEADER,
+        "cal": cal,
+        "definitions": figures.DEFINITIONS,
+        "appointments": figures.appointments_today(shop, cal),
+        "cars": figures.cars_today(shop, cal),
+        "revenue": figures.revenue(shop, cal),
+        "average": figures.average_repair_order(shop, cal),
+        "statuses": statuses,
+        "open_total": sum(count.count for count in statuses),
+        "stuck_total": sum(count.stuck for count in statuses),
+        "stuck": figures.stuck_work_orders(shop, thresholds),
+        "parts": figures.low_parts(shop),
+        "charts": _charts(shop, cal, statuses),
+        "schedule": figures.by_day(figures.schedule(shop, cal), shop),
+        "payments": figures.recent_payments(shop),
+        "technicians": figures.technicians(shop),
+        "freshness": shop_freshness(shop),
+    }
+    if live:
+        return _live(render(request, "dashboard/overview.html#live", context), context["tag"])
+    context["other_shops"] = _switcher(request, membership)
+    return render(request, "dashboard/overview.html", context)
+
+
+def _charts(shop, cal: figures.Calendar, statuses: list[figures.StatusCount]) -> list:
+    from babel.numbers import get_currency_symbol
+    from django.conf import settings
+    from django.utils.translation import to_locale
+
+    from portal.ui.templatetags.ui import money
+
+    symbol = get_currency_symbol(shop.currency, locale=to_locale(settings.LANGUAGE_CODE))
+    days = figures.revenue_per_day(shop, cal)
+    revenue = [
+        charts.Bar(
+            label=f"{day:%A} {day.day} {day:%B}",
+            short=str(day.day) if n % 5 == 4 or n == len(days) - 1 else "",
+            value=amount,
+            text=money(amount, shop.currency),
+        )
+        for n, (day, amount) in enumerate(days)
+    ]
+    best = max(days, key=lambda item: item[1])
+    total = sum((amount for _, amount in days), start=days[0][1] * 0)
+    by_status = [
+        charts.Bar(
+            label=badge(count.status).label,
+            short=_abbreviation(count.status),
+            value=count.count,
+            text=f"{count.count} work order{'s' if count.count != 1 else ''}",
+        )
+        for count in statuses
+    ]
+    weeks = figures.cars_per_week(shop, cal)
+    cars = [
+        charts.Bar(
+            label=f"Week of {week:%B} {week.day}",
+            short=f"{week:%b} {week.day}" if n % 2 == len(weeks) % 2 else "",
+            value=count,
+            text=f"{count} car{'s' if count != 1 else ''}",
+        )
+        for n, (week, count) in enumerate(weeks)
+    ]
+    return [
+        charts.bar_chart(
+            "Revenue per day, last 30 days",
+            revenue,
+            summary=(
+                f"{money(total, shop.currency)} in 30 days; the best day was "
+                f"{best[0]:%A} {best[0].day} {best[0]:%B} with {money(best[1], shop.currency)}."
+            ),
+            column="Revenue",
+            category="Day",
+            tick_text=charts.compact_money(symbol),
+        ),
+        charts.bar_chart(
+            "Open work orders by status",
+            by_status,
+            summary=", ".join(f"{bar.label}: {bar.value}" for bar in by_status) + ".",
+            column="Work orders",
+            category="Status",
+        ),
+        charts.bar_chart(
+            "Car count per week",
+            cars,
+            summary=", ".join(f"{bar.label}: {bar.value}" for bar in cars[-2:]) + ".",
+            column="Cars",
+            category="Week",
+        ),
+    ]
+
+
+def _abbreviation(status: str) -> str:
+    return {"draft": "Draft", "in_progress": "In bay", "waiting_parts": "Parts"}.get(
+        status, badge(status).label
+    )
+
+
+@shop_member()
+@require_GET
+@vary_on_headers("HX-Request", SEEN_HEADER)
+def work_board(request: StaffRequest, membership: Membership) -> HttpResponse:
+    """The open work orders by status, longest waiting first: search, a status, stuck only,
+    pages of PER_PAGE. htmx swaps the board alone (search, paging, refresh)."""
+    live = bool(request.htmx)
+    if live and (unchanged := _unchanged(request, membership)):
+        return unchanged
+    shop = membership.shop
+    search = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "")
+    status = status if status in OPEN_STATUSES else ""
+    stuck_only = request.GET.get("stuck") == "1"
+    thresholds = thresholds_for(shop)
+    orders = figures.board(shop, search=search, status=status, stuck_only=stuck_only)
+    page = Paginator(orders, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "shop": shop,
+        "membership": membership,
+        "tag": refresh_tag(request, membership),
+        "refresh_seconds": REFRESH_SECONDS,
+        "seen_header": SEEN_HEADER,
+        "page": page,
+        "rows": figures.board_rows(shop, list(page.object_list), thresholds),
+        "search": search,
+        "status": status,
+        "stuck_only": stuck_only,
+        "statuses": [(name, badge(name).label) for name in OPEN_STATUSES],
+        "definitions": figures.DEFINITIONS,
+    }
+    if live:
+        return _live(render(request, "dashboard/board.html#board", context), context["tag"])
+    context["other_shops"] = _switcher(request, membership)
+    return render(request, "dashboard/board.html", context)
