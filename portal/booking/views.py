@@ -179,7 +179,7 @@ def who(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
     return _form_step(request, shop, visit, "who")
 
 
-def _times_part(shop, settings, day_form, minutes: int, service_ids, chosen) -> dict:
+def _times_part(shop, settings, day_form, minutes: int, service_ids, chosen: str | None) -> dict:
     """What the free-times part of the "when" step shows: the day picker, and the day's free
     times (`chosen` checked) once it is a day that can be booked."""
     times = []
