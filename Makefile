@@ -54,6 +54,7 @@ benchmarks: install
 	DEBUG=1 $(BIN)/python benchmarks/portal_sync.py
 	$(BIN)/python benchmarks/booking_pages.py
 	$(BIN)/python benchmarks/garage_pages.py
+	$(BIN)/python benchmarks/dashboard_pages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

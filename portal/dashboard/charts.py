@@ -33,19 +33,25 @@ class Bar:
     text: str  # the value in words and units ("$1,234.00", "12 cars")
 
 
+def unit(value: float) -> str:
+    """A coordinate as the SVG takes it ("12.5"): written here, not by the template, which
+    would localize every number (a comma in some languages, and slow)."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
 @dataclass(frozen=True)
 class Drawn:
     bar: Bar
-    x: float
-    y: float
-    width: float
-    height: float
-    label_x: float
+    x: str
+    y: str
+    width: str
+    height: str
+    label_x: str
 
 
 @dataclass(frozen=True)
 class Tick:
-    y: float
+    y: str
     text: str
 
 
@@ -61,8 +67,8 @@ class Chart:
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
-    base: float = HEIGHT - BOTTOM
-    label_y: float = HEIGHT - BOTTOM + 16
+    base: int = HEIGHT - BOTTOM
+    label_y: int = HEIGHT - BOTTOM + 16
 
 
 def nice_ceiling(value: float) -> float:
@@ -96,15 +102,15 @@ def bar_chart(
         chart.drawn.append(
             Drawn(
                 bar=bar,
-                x=round(x, 2),
-                y=round(chart.base - height, 2),
-                width=round(slot * (1 - GAP), 2),
-                height=round(height, 2),
-                label_x=round(LEFT + (n + 0.5) * slot, 2),
+                x=unit(x),
+                y=unit(chart.base - height),
+                width=unit(slot * (1 - GAP)),
+                height=unit(height),
+                label_x=unit(LEFT + (n + 0.5) * slot),
             )
         )
     chart.ticks = [
-        Tick(round(chart.base - plot_height * share, 2), tick_text(top * share))
+        Tick(unit(chart.base - plot_height * share), tick_text(top * share))
         for share in (0, 0.5, 1)
     ]
     return chart

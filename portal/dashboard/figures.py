@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Avg,
@@ -27,11 +28,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower, TruncDate, TruncWeek
+from django.db.models.functions import Coalesce, Least, Lower
 from django.utils import timezone
 
 from portal.booking.models import Booking
-from portal.dashboard.models import thresholds_for
 from portal.mirror.models import (
     OPEN_STATUSES,
     STATUS_ORDER,
@@ -69,9 +69,11 @@ DEFINITIONS = {
         "included, divided by how many there are."
     ),
     "stuck": (
-        "Time in status: since the portal first saw the work order's current status, "
-        "or since it was opened if no change was seen. Stuck: longer than the shop's "
-        "limit for that status."
+        "Time in status: since the work order got its current status, which is the earlier "
+        "of when the portal first saw that status and when AutoSync last changed the work "
+        "order (a car already waiting when the shop connected counts from its last change); "
+        "since it was opened if neither is known. Stuck: longer than the shop's limit for "
+        "that status."
     ),
 }
 #: Refunded payments (AutoSync keeps the payment and marks it); other statuses count.
@@ -84,7 +86,7 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 class Calendar:
     """The shop's local today, week (from Monday) and month, as UTC instants."""
 
-    zone_name: str
+    zone: ZoneInfo
     now: datetime
     today: date
     day_start: datetime
@@ -93,27 +95,26 @@ class Calendar:
     month_start: datetime
 
     def start_of(self, day: date) -> datetime:
-        return local_midnight(day, self.zone_name)
+        return local_midnight(day, self.zone)
 
 
-def local_midnight(day: date, zone_name: str) -> datetime:
-    """The instant the shop's local `day` begins (its zone's midnight, in UTC)."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone_name)).astimezone(UTC)
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant a local `day` begins in `zone` (its midnight, in UTC)."""
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
 def calendar(shop: Shop, now: datetime | None = None) -> Calendar:
     now = now or timezone.now()
-    today = now.astimezone(shop.zone).date()
+    zone = shop.zone
+    today = now.astimezone(zone).date()
     return Calendar(
-        zone_name=shop.timezone,
+        zone=zone,
         now=now,
         today=today,
-        day_start=local_midnight(today, shop.timezone),
-        day_end=local_midnight(today + timedelta(days=1), shop.timezone),
-        week_start=local_midnight(today - timedelta(days=today.weekday()), shop.timezone),
-        month_start=local_midnight(today.replace(day=1), shop.timezone),
+        day_start=local_midnight(today, zone),
+        day_end=local_midnight(today + timedelta(days=1), zone),
+        week_start=local_midnight(today - timedelta(days=today.weekday()), zone),
+        month_start=local_midnight(today.replace(day=1), zone),
     )
 
 
@@ -130,21 +131,49 @@ class Revenue:
     today: Decimal
     week: Decimal
     month: Decimal
+    per_day: list[tuple[date, Decimal]]  # the last DAYS local days, today last
+
+
+#: How many days the revenue chart shows.
+DAYS = 30
 
 
 def revenue(shop: Shop, cal: Calendar) -> Revenue:
-    """Money taken today, this week and this month (one query on the payments' time index)."""
-    since = min(cal.week_start, cal.month_start)
+    """Money taken today, this week, this month and on each of the last DAYS days, zero when
+    none: one query over the payments' time index, each total a filtered sum."""
+    dates = [cal.today - timedelta(days=DAYS - 1 - n) for n in range(DAYS)]
+    starts = [cal.start_of(day) for day in dates]
+    periods = {
+        "today": (cal.day_start, cal.day_end),
+        "week": (cal.week_start, cal.day_end),
+        "month": (cal.month_start, cal.day_end),
+        **{
+            f"d{n}": (start, end)
+            for n, (start, end) in enumerate(zip(starts, [*starts[1:], cal.day_end], strict=True))
+        },
+    }
     totals = (
         takings(shop)
-        .filter(remote_created_at__gte=since, remote_created_at__lt=cal.day_end)
+        .filter(
+            remote_created_at__gte=min(start for start, _ in periods.values()),
+            remote_created_at__lt=cal.day_end,
+        )
         .aggregate(
-            today=Sum("amount", filter=Q(remote_created_at__gte=cal.day_start)),
-            week=Sum("amount", filter=Q(remote_created_at__gte=cal.week_start)),
-            month=Sum("amount", filter=Q(remote_created_at__gte=cal.month_start)),
+            **{
+                name: Sum(
+                    "amount", filter=Q(remote_created_at__gte=start, remote_created_at__lt=end)
+                )
+                for name, (start, end) in periods.items()
+            }
         )
     )
-    return Revenue(**{key: value or Decimal(0) for key, value in totals.items()})
+    amounts = {name: total or Decimal(0) for name, total in totals.items()}
+    return Revenue(
+        today=amounts["today"],
+        week=amounts["week"],
+        month=amounts["month"],
+        per_day=[(day, amounts[f"d{n}"]) for n, day in enumerate(dates)],
+    )
 
 
 @dataclass(frozen=True)
@@ -171,22 +200,19 @@ def average_repair_order(shop: Shop, cal: Calendar) -> AverageOrder:
     return AverageOrder(amount, result["count"])
 
 
-def revenue_per_day(shop: Shop, cal: Calendar, days: int = 30) -> list[tuple[date, Decimal]]:
-    """Money taken on each of the last `days` local days, today included (zero when none)."""
-    first = cal.today - timedelta(days=days - 1)
-    rows = (
-        takings(shop)
-        .filter(remote_created_at__gte=cal.start_of(first), remote_created_at__lt=cal.day_end)
-        .annotate(day=TruncDate("remote_created_at", tzinfo=shop.zone))
-        .values("day")
-        .annotate(total=Sum("amount"))
-        .order_by()
+def _per_period(rows: QuerySet, field: str, starts: list[datetime], end: datetime, total) -> list:
+    """`total(filter=…)` (an aggregate) of `rows` in each period from one start to the next
+    (the last up to `end`), in one query. The boundaries are the shop's local midnights,
+    computed here: the database converts no time zone per row (SQLite would call Python for
+    each), and a day of a daylight saving change is the 23 or 25 hours it really is."""
+    bounds = [*starts, end]
+    totals = rows.filter(**{f"{field}__gte": bounds[0], f"{field}__lt": end}).aggregate(
+        **{
+            f"p{n}": total(filter=Q(**{f"{field}__gte": bounds[n], f"{field}__lt": bounds[n + 1]}))
+            for n in range(len(starts))
+        }
     )
-    by_day = {row["day"]: row["total"] for row in rows}
-    return [
-        (first + timedelta(days=n), by_day.get(first + timedelta(days=n), Decimal(0)))
-        for n in range(days)
-    ]
+    return [totals[f"p{n}"] for n in range(len(starts))]
 
 
 def recent_payments(shop: Shop, limit: int = 8) -> list[Payment]:
@@ -225,27 +251,16 @@ def cars_today(shop: Shop, cal: Calendar) -> int:
 
 def cars_per_week(shop: Shop, cal: Calendar, weeks: int = 8) -> list[tuple[date, int]]:
     """The car count of each of the last `weeks` weeks (Monday to Sunday), this one included."""
-    first = (cal.week_start.astimezone(shop.zone) - timedelta(weeks=weeks - 1)).date()
-    rows = (
-        WorkOrder.objects.of(shop)
-        .live()
-        .filter(remote_created_at__gte=cal.start_of(first), remote_created_at__lt=cal.day_end)
-        .annotate(week=TruncWeek("remote_created_at", tzinfo=shop.zone))
-        .values("week")
-        .annotate(cars=Count("vehicle_remote_id", distinct=True))
-        .order_by()
+    monday = cal.week_start.astimezone(shop.zone).date()
+    mondays = [monday - timedelta(weeks=weeks - 1 - n) for n in range(weeks)]
+    counts = _per_period(
+        WorkOrder.objects.of(shop).live(),
+        "remote_created_at",
+        [cal.start_of(day) for day in mondays],
+        cal.day_end,
+        lambda **kwargs: Count("vehicle_remote_id", distinct=True, **kwargs),
     )
-    by_week = {_as_date(row["week"], shop): row["cars"] for row in rows}
-    return [
-        (first + timedelta(weeks=n), by_week.get(first + timedelta(weeks=n), 0))
-        for n in range(weeks)
-    ]
-
-
-def _as_date(value: datetime | date, shop: Shop) -> date:
-    if isinstance(value, datetime):
-        return value.astimezone(shop.zone).date() if timezone.is_aware(value) else value.date()
-    return value
+    return list(zip(mondays, counts, strict=True))
 
 
 def _booked_online(shop: Shop):
@@ -297,9 +312,10 @@ class Visit:
     notes: str
 
 
-def schedule(shop: Shop, cal: Calendar, days: int = 7, limit: int = 120) -> list[Visit]:
+def schedule(shop: Shop, cal: Calendar, days: int = 3, limit: int = 50) -> list[Visit]:
     """Appointments and portal bookings not in AutoSync yet, from today for `days` days, in
-    order (two queries, at most `limit` of each)."""
+    order (two queries, the first `limit` of each: a busy shop's next fifty visits are as far
+    ahead as a glance goes)."""
     end = cal.start_of(cal.today + timedelta(days=days))
     customer = Customer.objects.filter(shop=shop, remote_id=OuterRef("customer_remote_id"))
     car = Vehicle.objects.filter(shop=shop, remote_id=OuterRef("vehicle_remote_id"))
@@ -362,12 +378,15 @@ def by_day(visits: list[Visit], shop: Shop) -> list[tuple[date, list[Visit]]]:
 
 
 def with_time_in_status(work_orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
-    """Annotate `since`: when the current status began, as the portal saw it.
+    """Annotate `since`: when the current status began, as far as the portal can tell.
 
-    That is the first sighting of the current status after the last sighting of any other
-    (a webhook may repeat the status a work order already had: the repeat does not restart
-    the clock); seen in the same instant as the other, it counts from then. A work order
-    whose change was never seen counts from when it was opened."""
+    The portal saw it begin at the first sighting of the current status after the last
+    sighting of any other (a webhook may repeat the status a work order already had: the
+    repeat does not restart the clock; seen in the same instant as the other, it counts from
+    then). It began no later than AutoSync's last change of the work order (`updated_at`)
+    either, which is earlier for a car that was already waiting when the shop connected:
+    its first sighting is the first sync. So `since` is the earlier of the two, whichever
+    is known, else when the work order was opened."""
     statuses = WorkOrderStatus.objects.filter(work_order=OuterRef("pk"))
     left_other = (
         statuses.exclude(status=OuterRef("status")).order_by("-seen_at").values("seen_at")[:1]
@@ -381,9 +400,17 @@ def with_time_in_status(work_orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]
         .order_by("seen_at")
         .values("seen_at")[:1]
     )
-    return work_orders.annotate(left_other_at=Subquery(left_other)).annotate(
-        since=Coalesce(
-            Subquery(entered), "remote_created_at", "observed_at", output_field=DateTimeField()
+    fallback = ("remote_created_at", "observed_at")
+    return (
+        work_orders.annotate(left_other_at=Subquery(left_other))
+        .annotate(entered_at=Subquery(entered))
+        .annotate(
+            # Least() of a NULL is NULL on SQLite: each side falls back on the other.
+            since=Least(
+                Coalesce("entered_at", "remote_updated_at", *fallback),
+                Coalesce("remote_updated_at", "entered_at", *fallback),
+                output_field=DateTimeField(),
+            )
         )
     )
 
@@ -414,12 +441,8 @@ def open_by_status(
         .annotate(count=Count("pk"), stuck=Count("pk", filter=_stuck(thresholds, cal.now)))
         .order_by()
     )
-    counts = {row["status"]: row for row in rows}
-    return [
-        StatusCount(status, counts[status]["count"] if status in counts else 0,
-                    counts[status]["stuck"] if status in counts else 0)
-        for status in OPEN_STATUSES
-    ]  # fmt: skip
+    counts = {row["status"]: (row["count"], row["stuck"]) for row in rows}
+    return [StatusCount(status, *counts.get(status, (0, 0))) for status in OPEN_STATUSES]
 
 
 @dataclass
@@ -460,10 +483,11 @@ def duration(span: timedelta) -> str:
 
 
 def board(
-    shop: Shop, *, search: str = "", status: str = "", stuck_only: bool = False
+    shop: Shop, *, search: str = "", status: str = "", stuck: dict[str, timedelta] | None = None
 ) -> QuerySet[WorkOrder]:
     """The open work orders matching `search` (number, customer, vehicle, plate or VIN) and
-    `status`, in workflow order, the longest in their status first."""
+    `status` (and stuck past the `stuck` thresholds, when given), in workflow order, the
+    longest in their status first."""
     orders = WorkOrder.objects.of(shop).live().open()
     if status in OPEN_STATUSES:
         orders = orders.filter(status=status)
@@ -485,8 +509,8 @@ def board(
             | Q(vehicle_remote_id__in=cars.values("remote_id"))
         )
     orders = with_time_in_status(orders)
-    if stuck_only:
-        orders = orders.filter(_stuck(thresholds_for(shop), timezone.now()))
+    if stuck is not None:
+        orders = orders.filter(_stuck(stuck, timezone.now()))
     step = Case(
         *(When(status=name, then=Value(n)) for n, name in enumerate(STATUS_ORDER)),
         default=Value(99),
@@ -516,8 +540,8 @@ def board_rows(
 def stuck_work_orders(
     shop: Shop, thresholds: dict[str, timedelta], limit: int = 6
 ) -> list[BoardRow]:
-    """The work orders stuck longest past their limit, for the overview (two queries)."""
-    orders = list(board(shop).filter(_stuck(thresholds, timezone.now())).order_by("since")[:limit])
+    """The stuck work orders longest in their status, for the overview (two queries)."""
+    orders = list(board(shop, stuck=thresholds).order_by("since")[:limit])
     return board_rows(shop, orders, thresholds)
 
 

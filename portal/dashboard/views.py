@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from urllib.parse import urlencode
 
+from babel.numbers import get_currency_symbol
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.translation import to_locale
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -25,6 +32,7 @@ from portal.mirror.queries import shop_freshness
 from portal.shops.access import shop_member
 from portal.shops.models import Membership
 from portal.ui.statuses import badge
+from portal.ui.templatetags.ui import money
 
 from . import charts, figures
 from .models import thresholds_for
@@ -72,6 +80,22 @@ def _live(response: HttpResponse, tag: str) -> HttpResponse:
     return response
 
 
+def signed_out_poll(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A poll after the session ended (signed out elsewhere, idle or too old) takes the whole
+    page to the sign-in, and back to it after, rather than swapping the sign-in page into the
+    part being refreshed (htmx follows HX-Redirect)."""
+
+    @wraps(view)
+    def wrapped(request: StaffRequest, *args, **kwargs) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            back = request.htmx.current_url_abs_path or request.path
+            sign_in = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back})}"
+            return HttpResponse(status=204, headers={"HX-Redirect": sign_in})
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _switcher(request: StaffRequest, membership: Membership) -> list[tuple[int, str]]:
     """The other shops the user is a member of (one query), for the shop switcher."""
     return list(
@@ -82,6 +106,7 @@ def _switcher(request: StaffRequest, membership: Membership) -> list[tuple[int, 
     )
 
 
+@signed_out_poll
 @shop_member()
 @require_GET
 @vary_on_headers("HX-Request", SEEN_HEADER)
@@ -94,6 +119,7 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
     cal = figures.calendar(shop)
     thresholds = thresholds_for(shop)
     statuses = figures.open_by_status(shop, cal, thresholds)
+    revenue = figures.revenue(shop, cal)
     context = {
         "shop": shop,
         "membership": membership,
@@ -104,14 +130,14 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
         "definitions": figures.DEFINITIONS,
         "appointments": figures.appointments_today(shop, cal),
         "cars": figures.cars_today(shop, cal),
-        "revenue": figures.revenue(shop, cal),
+        "revenue": revenue,
         "average": figures.average_repair_order(shop, cal),
         "statuses": statuses,
         "open_total": sum(count.count for count in statuses),
         "stuck_total": sum(count.stuck for count in statuses),
         "stuck": figures.stuck_work_orders(shop, thresholds),
         "parts": figures.low_parts(shop),
-        "charts": _charts(shop, cal, statuses),
+        "charts": _charts(shop, cal, revenue, statuses),
         "schedule": figures.by_day(figures.schedule(shop, cal), shop),
         "payments": figures.recent_payments(shop),
         "technicians": figures.technicians(shop),
@@ -123,16 +149,13 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
     return render(request, "dashboard/overview.html", context)
 
 
-def _charts(shop, cal: figures.Calendar, statuses: list[figures.StatusCount]) -> list:
-    from babel.numbers import get_currency_symbol
-    from django.conf import settings
-    from django.utils.translation import to_locale
-
-    from portal.ui.templatetags.ui import money
-
+def _charts(
+    shop, cal: figures.Calendar, revenue: figures.Revenue, statuses: list[figures.StatusCount]
+) -> list[charts.Chart]:
+    """The overview's three charts, each with its summary in words."""
     symbol = get_currency_symbol(shop.currency, locale=to_locale(settings.LANGUAGE_CODE))
-    days = figures.revenue_per_day(shop, cal)
-    revenue = [
+    days = revenue.per_day
+    daily = [
         charts.Bar(
             label=f"{day:%A} {day.day} {day:%B}",
             short=str(day.day) if n % 5 == 4 or n == len(days) - 1 else "",
@@ -141,8 +164,15 @@ def _charts(shop, cal: figures.Calendar, statuses: list[figures.StatusCount]) ->
         )
         for n, (day, amount) in enumerate(days)
     ]
-    best = max(days, key=lambda item: item[1])
-    total = sum((amount for _, amount in days), start=days[0][1] * 0)
+    best_day, best = max(days, key=lambda item: item[1])
+    total = sum((amount for _, amount in days), start=Decimal(0))
+    if total:
+        revenue_summary = (
+            f"{money(total, shop.currency)} in 30 days; the best day was {best_day:%A} "
+            f"{best_day.day} {best_day:%B} with {money(best, shop.currency)}."
+        )
+    else:
+        revenue_summary = "No payment in the last 30 days."
     by_status = [
         charts.Bar(
             label=badge(count.status).label,
@@ -165,11 +195,8 @@ def _charts(shop, cal: figures.Calendar, statuses: list[figures.StatusCount]) ->
     return [
         charts.bar_chart(
             "Revenue per day, last 30 days",
-            revenue,
-            summary=(
-                f"{money(total, shop.currency)} in 30 days; the best day was "
-                f"{best[0]:%A} {best[0].day} {best[0]:%B} with {money(best[1], shop.currency)}."
-            ),
+            daily,
+            summary=revenue_summary,
             column="Revenue",
             category="Day",
             tick_text=charts.compact_money(symbol),
@@ -197,6 +224,7 @@ def _abbreviation(status: str) -> str:
     )
 
 
+@signed_out_poll
 @shop_member()
 @require_GET
 @vary_on_headers("HX-Request", SEEN_HEADER)
@@ -212,7 +240,9 @@ def work_board(request: StaffRequest, membership: Membership) -> HttpResponse:
     status = status if status in OPEN_STATUSES else ""
     stuck_only = request.GET.get("stuck") == "1"
     thresholds = thresholds_for(shop)
-    orders = figures.board(shop, search=search, status=status, stuck_only=stuck_only)
+    orders = figures.board(
+        shop, search=search, status=status, stuck=thresholds if stuck_only else None
+    )
     page = Paginator(orders, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "shop": shop,

@@ -106,3 +106,18 @@ def test_the_board_is_searched_as_you_type_and_the_address_follows(
     page.get_by_role("heading", name="1 matching work order").wait_for()
     assert "q=pl007" in page.url
     assert page.get_by_role("row", name="WO-507").is_visible()
+
+
+def test_the_board_is_searched_and_paged_without_javascript(
+    chromium, browsing, live_server, cast, day
+):
+    for n in range(20):
+        factories.work_order(day, status="draft", number=f"WO-9{n:02}", jobs=0)
+    page = signed_in(chromium, live_server, cast.owner, width=390, javascript=False)
+    page.goto(live_server.url + reverse("dashboard:board", args=[day.pk]))
+    page.get_by_role("link", name="Next page").click()
+    page.get_by_role("link", name="Page 2").and_(page.locator("[aria-current=page]")).wait_for()
+    page.get_by_label("Search").fill("pl007")
+    page.get_by_role("button", name="Show").click()
+    page.get_by_role("heading", name="1 matching work order").wait_for()
+    assert "q=pl007" in page.url

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -53,9 +54,19 @@ def test_a_teammate_sees_the_pages(client, cast, busy_day, name):
 
 @pytest.mark.parametrize("name", PAGES)
 def test_an_anonymous_visitor_is_sent_to_sign_in(client, cast, name):
-    response = client.get(url(name, cast.shop), **HTMX)
+    response = client.get(url(name, cast.shop))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_refresh_after_the_session_ended_takes_the_whole_page_to_sign_in(client, cast, name):
+    page = url(name, cast.shop) + "?q=WO"
+    response = client.get(
+        url(name, cast.shop), **HTMX, HTTP_HX_CURRENT_URL=f"http://testserver{page}"
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("accounts:login") + "?" + urlencode({"next": page})
 
 
 def test_a_member_of_several_shops_can_switch_between_them(client, cast, busy_day):

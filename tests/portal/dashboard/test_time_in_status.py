@@ -58,6 +58,20 @@ def test_a_status_entered_again_counts_from_its_latest_return(shop):
     assert abs(since(order) - (timezone.now() - timedelta(hours=2))) < timedelta(seconds=5)
 
 
+def test_a_status_first_seen_at_the_first_sync_counts_from_autosyncs_last_change(shop):
+    last_change = timezone.now() - timedelta(days=3)
+    order = factories.work_order(shop, status="waiting_parts", remote_updated_at=last_change)
+    seen(order, ("waiting_parts", timedelta(minutes=5)))  # the first sync, just now
+    assert since(order) == last_change
+
+
+def test_a_later_change_of_the_work_order_does_not_restart_the_clock(shop):
+    order = factories.work_order(shop, status="waiting_parts")
+    seen(order, ("in_progress", timedelta(days=4)), ("waiting_parts", timedelta(days=3)))
+    WorkOrder.objects.filter(pk=order.pk).update(remote_updated_at=timezone.now())  # notes
+    assert abs(since(order) - (timezone.now() - timedelta(days=3))) < timedelta(seconds=5)
+
+
 def test_without_a_status_seen_it_counts_from_when_the_work_order_was_opened(shop):
     opened = timezone.now() - timedelta(days=6)
     order = factories.work_order(shop, status="draft", remote_created_at=opened)
@@ -109,7 +123,7 @@ def test_stuck_only_and_the_counts_per_status_agree(shop):
     for number, days in (("A", 3), ("B", 1), ("C", 4)):
         order = factories.work_order(shop, status="waiting_parts", number=number)
         seen(order, ("waiting_parts", timedelta(days=days)))
-    assert [o.number for o in figures.board(shop, stuck_only=True)] == ["C", "A"]
+    assert [o.number for o in figures.board(shop, stuck=thresholds_for(shop))] == ["C", "A"]
     counts = figures.open_by_status(shop, figures.calendar(shop), thresholds_for(shop))
     waiting = next(count for count in counts if count.status == "waiting_parts")
     assert (waiting.count, waiting.stuck) == (3, 2)

@@ -1,0 +1,353 @@
+"""How fast the staff dashboard answers for a shop with 20,000 work orders and 50,000 payments
+mirrored, against a bare Django page rendering the same base template.
+
+Run from the repository root: `.venv/bin/python benchmarks/dashboard_pages.py`. It builds a new
+portal database (SQLite in a temporary directory, or a new PostgreSQL database beside
+DATABASE_URL) with one connected shop and a signed-in member, fills its mirror in bulk (a
+year of work orders, most invoiced, a few hundred open with their status history and line
+items; payments, a few refunded; customers, vehicles, appointments, parts), and serves it with
+gunicorn on 127.0.0.1 with DEBUG off. It measures, each beside the bare page
+(benchmarks/booking_urls.py's /bare/, same server, same run, same session cookie): the
+overview, the board (its first pages, a status and a search), and the unchanged refresh
+(htmx's poll with the tag it already shows: 204, nothing rendered). Then each page's query
+count with a handful of rows and with all of them, which must not differ.
+"""
+
+import argparse
+import os
+import random
+import secrets
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.sandbox_lists import measure  # noqa: E402
+from tests.support.servers import Gunicorn, drop_database, fresh_database_url  # noqa: E402
+
+WORK_ORDERS = 20_000
+PAYMENTS = 50_000
+CUSTOMERS = 6_000
+OPEN = 400  # work orders not invoiced yet (draft, in progress, waiting for parts, completed)
+WORK = Path(tempfile.mkdtemp(prefix="dashboard-bench-"))
+DATABASE_URL = fresh_database_url(os.environ.get("DATABASE_URL"), WORK)
+# Production settings (DEBUG off) on this run's own database and var/ directory; plain HTTP.
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "benchmarks.booking_site",  # the portal, plus /bare/
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "SECURE_SSL_REDIRECT": "0",
+        "VAR_DIR": str(WORK),
+        "DATABASE_URL": DATABASE_URL,
+        "LOG_LEVEL": "WARNING",
+    }
+)
+
+
+def build_shop():
+    """A connected shop in Chicago, and its owner."""
+    from portal.accounts.models import User
+    from portal.shops.models import Membership, Role, Shop
+    from tests.support.portal import connection_with
+
+    shop = Shop.objects.create(
+        remote_id=90001,
+        name="Main Street Garage",
+        timezone="America/Chicago",
+        connection=connection_with(),
+    )
+    user = User.objects.create_user("owner@example.com", secrets.token_urlsafe(16))
+    Membership.objects.create(user=user, shop=shop, role=Role.OWNER)
+    return shop, user
+
+
+def mirror(shop, scale: float, first_id: int) -> None:
+    """The shop's mirror at `scale` of the full size, in bulk: remote ids from `first_id`."""
+    from django.utils import timezone
+
+    from portal.mirror import models as m
+
+    rng = random.Random(first_id)
+    now = timezone.now()
+    ids = iter(range(first_id, first_id + 10_000_000))
+    clock = {"observed_at": now, "confirmed_at": now}
+    customers = max(1, int(CUSTOMERS * scale))
+    people = m.Customer.objects.bulk_create(
+        (
+            m.Customer(
+                shop=shop,
+                remote_id=next(ids),
+                first_name=f"Pat{n}",
+                last_name=rng.choice(("Lee", "Diaz", "Novak", "Okafor", "Smith")),
+                remote_created_at=now - timedelta(days=rng.randrange(365)),
+                **clock,
+            )
+            for n in range(customers)
+        ),
+        batch_size=1000,
+    )
+    cars = m.Vehicle.objects.bulk_create(
+        (
+            m.Vehicle(
+                shop=shop,
+                remote_id=next(ids),
+                customer_remote_id=person.remote_id,
+                year=rng.randint(2005, 2025),
+                make=rng.choice(("Ford", "Toyota", "Honda", "Kia", "BMW")),
+                model=rng.choice(("Focus", "Corolla", "Civic", "Rio", "X3")),
+                license_plate=f"{rng.randrange(10**6):06}",
+                **clock,
+            )
+            for person in people
+        ),
+        batch_size=1000,
+    )
+    parts = m.Part.objects.bulk_create(
+        (
+            m.Part(
+                shop=shop,
+                remote_id=next(ids),
+                part_number=f"P-{n}",
+                name=f"Part {n}",
+                quantity=0 if n == 0 else rng.randint(0, 30),  # one low at any scale
+                reorder_threshold=rng.randint(2, 8),
+                remote_updated_at=now,
+                **clock,
+            )
+            for n in range(max(1, int(300 * scale)))
+        ),
+        batch_size=1000,
+    )
+    count = max(5, int(WORK_ORDERS * scale))
+    opened = max(4, int(OPEN * scale))
+    statuses = ("draft", "in_progress", "waiting_parts", "completed")
+    orders = []
+    for n in range(count):
+        car = rng.choice(cars)
+        created = now - timedelta(minutes=rng.randrange(365 * 24 * 60))
+        status = statuses[n % 4] if n < opened else "invoiced"
+        total = Decimal(rng.randrange(5_000, 200_000)) / 100
+        orders.append(
+            m.WorkOrder(
+                shop=shop,
+                remote_id=next(ids),
+                number=f"WO-{n:05}",
+                status=status,
+                customer_remote_id=car.customer_remote_id,
+                customer_name="Pat Lee",
+                vehicle_remote_id=car.remote_id,
+                technician_remote_id=n % 6,
+                technician_name=f"Tech {n % 6}",
+                subtotal=total,
+                total=total,
+                remote_created_at=created,
+                remote_updated_at=created,
+                completed_at=None if status in statuses[:3] else created + timedelta(hours=6),
+                **clock,
+            )
+        )
+    orders = m.WorkOrder.objects.bulk_create(orders, batch_size=1000)
+    active = [order for order in orders if order.status in statuses[:3]]
+    m.WorkOrderStatus.objects.bulk_create(
+        (
+            m.WorkOrderStatus(
+                work_order=order,
+                status=status,
+                seen_at=order.remote_created_at + timedelta(hours=h),
+            )
+            for order in active
+            for h, status in enumerate(
+                ("draft", order.status)[: 1 if order.status == "draft" else 2]
+            )
+        ),
+        batch_size=1000,
+    )
+    jobs = m.Job.objects.bulk_create(
+        (
+            m.Job(shop=shop, remote_id=next(ids), work_order=order, name="Brakes")
+            for order in active
+        ),
+        batch_size=1000,
+    )
+    m.LineItem.objects.bulk_create(
+        (
+            m.LineItem(
+                shop=shop,
+                remote_id=next(ids),
+                job=job,
+                type="part",
+                description="A part",
+                part_remote_id=rng.choice(parts).remote_id,
+            )
+            for job in jobs
+        ),
+        batch_size=1000,
+    )
+    m.Payment.objects.bulk_create(
+        (
+            m.Payment(
+                shop=shop,
+                remote_id=next(ids),
+                work_order_remote_id=order.remote_id,
+                customer_remote_id=order.customer_remote_id,
+                amount=order.total,
+                method="card",
+                status="refunded" if n % 40 == 0 else "succeeded",
+                remote_created_at=order.remote_created_at + timedelta(hours=8),
+                **clock,
+            )
+            for n, order in enumerate(rng.choice(orders) for _ in range(int(PAYMENTS * scale)))
+        ),
+        batch_size=1000,
+    )
+    m.Appointment.objects.bulk_create(
+        (
+            m.Appointment(
+                shop=shop,
+                remote_id=next(ids),
+                customer_remote_id=car.customer_remote_id,
+                vehicle_remote_id=car.remote_id,
+                start_time=now + timedelta(minutes=30 * rng.randrange(-48 * 30, 48 * 30)),
+                status="scheduled",
+                **clock,
+            )
+            for car in rng.sample(cars, min(len(cars), max(1, int(4_000 * scale))))
+        ),
+        batch_size=1000,
+    )
+
+
+def session_cookie(user) -> str:
+    """A signed-in session for `user`, as the browser's cookie carries it."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def query_counts(cookie: str, paths: dict[str, tuple[str, dict]]) -> dict[str, int]:
+    """The queries each path makes, read in-process through the test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_COOKIE=cookie)
+    counts = {}
+    for name, (path, headers) in paths.items():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path, headers=headers)
+        if response.status_code not in (200, 204):
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        counts[name] = len(queries)
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=200, help="per page")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args()
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from django.urls import reverse
+
+    server = None
+    try:
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        shop, user = build_shop()
+        cookie = session_cookie(user)
+        overview = reverse("dashboard:overview", args=[shop.pk])
+        board = reverse("dashboard:board", args=[shop.pk])
+        htmx = {"HX-Request": "true"}
+
+        def tag_of(path: str) -> str:
+            from django.test import Client
+
+            client = Client(HTTP_HOST="127.0.0.1", HTTP_COOKIE=cookie)
+            return client.get(path, headers=htmx)["ETag"].strip('"')
+
+        def counted() -> dict[str, tuple[str, dict]]:
+            return {
+                "overview": (overview, {}),
+                "board": (board, {}),
+                "refresh": (overview, {**htmx, "X-Dashboard-Seen": tag_of(overview)}),
+            }
+
+        mirror(shop, 0.0005, first_id=1)
+        few = query_counts(cookie, counted())
+        started = time.monotonic()
+        mirror(shop, 1, first_id=1_000_000)
+        seconds = time.monotonic() - started
+        many = query_counts(cookie, counted())
+        print(
+            f"database: {DATABASE_URL.split('://')[0]}; {WORK_ORDERS} work orders ({OPEN} open), "
+            f"{PAYMENTS} payments, {CUSTOMERS} customers mirrored in {seconds:.1f} s"
+        )
+
+        server = Gunicorn(
+            "portal.wsgi:application",
+            {},
+            log_path=WORK / "gunicorn.log",
+            workers=args.workers,
+            ready_path="/bare/",
+        )
+        print(
+            f"{args.requests} requests per page, {args.concurrency} concurrent, "
+            f"gunicorn {args.workers} workers x 8 threads, DEBUG off, signed in\n"
+        )
+        signed_in = {"Cookie": cookie}
+        plans = {
+            "overview": ([overview], signed_in, 200),
+            "board": (
+                [board, f"{board}?page=2", f"{board}?status=waiting_parts", f"{board}?q=Corolla"],
+                signed_in,
+                200,
+            ),
+            "refresh": ([overview], {**signed_in, **htmx}, 204),
+        }
+        header = (
+            f"{'page':<10}{'queries':>12} | {'req/s':>7}{'p50 ms':>8}{'p95 ms':>8} | "
+            f"{'bare r/s':>9}{'p50 ms':>8}{'p95 ms':>8} | {'ratio':>6}"
+        )
+        print(header)
+        print("-" * len(header))
+        for name, (paths, headers, status) in plans.items():
+            if name == "refresh":  # the tag of now (it includes a 5-minute bucket)
+                headers = {**headers, "X-Dashboard-Seen": tag_of(overview)}
+            plan = [paths[i % len(paths)] for i in range(args.requests)]
+            mine = measure(server.url, plan, headers, args.concurrency, expect=status)
+            bare = measure(server.url, ["/bare/"] * args.requests, signed_in, args.concurrency)
+            print(
+                f"{name:<10}{few[name]:>5} -> {many[name]:<4} | {mine['rps']:>7.0f}"
+                f"{mine['p50']:>8.1f}{mine['p95']:>8.1f} | {bare['rps']:>9.0f}"
+                f"{bare['p50']:>8.1f}{bare['p95']:>8.1f} | {mine['rps'] / bare['rps']:>5.2f}"
+            )
+        print(
+            "\nqueries: with a handful of rows -> with all of them; ratio: page requests per "
+            "second / bare page requests per second (target: at least 0.33 and p95 under "
+            "100 ms for the pages, at least 1 for the unchanged refresh)"
+        )
+    finally:
+        if server:
+            server.stop()
+        drop_database(DATABASE_URL)
+
+
+if __name__ == "__main__":
+    main()
