@@ -82,7 +82,7 @@ def test_the_pages_a_visitor_sees_signed_out_pass_axe(
             "/dev/errors/rate_limited/",
             "/dev/errors/locked_out/",
             "/dev/errors/",
-            "/dev/mail/",
+            "/accounts/dev/mail/",
         ],
     )
     assert not found, found
