@@ -16,6 +16,7 @@ import os
 import secrets
 import sys
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -132,6 +133,25 @@ def query_counts(cookie: str, plans: dict) -> dict[str, int]:
     return counts
 
 
+def cpu_times(cookie: str, plans: dict, repeat: int = 30) -> dict[str, float]:
+    """Each request's CPU time in this process (ms, the mean of `repeat`), the bare page's
+    too: what the server spends, whatever else the shared machine is doing."""
+    from django.test import Client
+
+    name, value = cookie.split("=", 1)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies[name] = value
+    plans = {**plans, "bare page": ("/bare/", {}, 200)}
+    spent = {}
+    for label, (path, headers, _) in plans.items():
+        client.get(path, headers=headers)  # warm
+        started = time.process_time()
+        for _ in range(repeat):
+            client.get(path, headers=headers)
+        spent[label] = (time.process_time() - started) / repeat * 1000
+    return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=400, help="per page")
@@ -169,6 +189,7 @@ def main() -> None:
         few = query_counts(cookie, plans())
         add_history(shop, customer, car, order, WORK_ORDERS, PAYMENTS)
         many = query_counts(cookie, plans())
+        cpu = cpu_times(cookie, plans())
         print(
             f"database: {DATABASE_URL.split('://')[0]}; one owner with {WORK_ORDERS} work "
             f"orders and {PAYMENTS} payments; the page's work order: 2 jobs, 4 statuses, "
@@ -206,6 +227,10 @@ def main() -> None:
                 f"{mine['p50']:>8.1f}{mine['p95']:>8.1f} | {bare['rps']:>9.0f}"
                 f"{bare['p50']:>8.1f}{bare['p95']:>8.1f} | {mine['rps'] / bare['rps']:>5.2f}"
             )
+        print(
+            "\nCPU time per request, in process: "
+            + ", ".join(f"{label} {ms:.1f} ms" for label, ms in cpu.items())
+        )
         print(
             f"\nqueries: with 1 work order -> with {WORK_ORDERS} and {PAYMENTS} payments (the "
             "session's read included); ratio: requests per second / the bare page's "

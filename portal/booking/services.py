@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from portal.accounts.models import User
 from portal.shops.models import Shop
 
 from .models import Booking, BookingDay, BookingSettings, ChangeRequest, Service
@@ -136,7 +138,9 @@ class AlreadyAnswered(Exception):
     """Someone answered this first (another click, another teammate): nothing was done."""
 
 
-def approve_request(booking: Booking, user, reply: str = "", *, now: datetime | None = None):
+def approve_request(
+    booking: Booking, user: User, reply: str = "", *, now: datetime | None = None
+) -> None:
     """Approve a request-mode booking: it becomes pending and is confirmed at AutoSync by the
     same task as an instant booking (which emails the owner the confirmation). Decided under
     the day's lock by `free_times`, as `book` decides: a visit whose time was taken meanwhile
@@ -144,14 +148,18 @@ def approve_request(booking: Booking, user, reply: str = "", *, now: datetime | 
     _reinstate(booking, Booking.State.REQUESTED, user, reply, now=now)
 
 
-def retry_failed(booking: Booking, user, reply: str = "", *, now: datetime | None = None):
+def retry_failed(
+    booking: Booking, user: User, reply: str = "", *, now: datetime | None = None
+) -> None:
     """Send a booking that could not be confirmed to AutoSync again (AutoSync is back, the
     grant renewed). A failed booking held no time meanwhile, so its time is decided again like
     a new booking's; a time taken since raises SlotTaken."""
     _reinstate(booking, Booking.State.FAILED, user, reply, now=now)
 
 
-def _reinstate(booking: Booking, source: str, user, reply: str, *, now: datetime | None):
+def _reinstate(
+    booking: Booking, source: str, user: User, reply: str, *, now: datetime | None
+) -> None:
     now = now or timezone.now()
     shop = booking.shop
     day = booking.starts_at.astimezone(shop.zone).date()
@@ -180,12 +188,11 @@ def _reinstate(booking: Booking, source: str, user, reply: str, *, now: datetime
         confirm_booking.delay(booking.pk)  # queued when the transaction commits
 
 
-def decline_request(booking: Booking, user, reply: str = "") -> None:
+def decline_request(booking: Booking, user: User, reply: str = "") -> None:
     """Decline a request (or a failed booking the shop cannot take): the owner is emailed,
     with the shop's words, and the time is free again."""
-    declined = Booking.objects.filter(
-        pk=booking.pk, state__in=(Booking.State.REQUESTED, Booking.State.FAILED)
-    ).update(
+    open_ = Q(state=Booking.State.REQUESTED) | Q(state=Booking.State.FAILED, answered_at=None)
+    declined = Booking.objects.filter(open_, pk=booking.pk).update(
         state=Booking.State.DECLINED,
         reply=reply,
         answered_at=timezone.now(),
@@ -197,9 +204,10 @@ def decline_request(booking: Booking, user, reply: str = "") -> None:
     send_email.delay(booking.pk, "declined")
 
 
-def dismiss_failed(booking: Booking, user, reply: str = "") -> None:
+def dismiss_failed(booking: Booking, user: User, reply: str = "") -> None:
     """A failed booking staff dealt with themselves (they called the owner, entered the visit
-    in AutoSync by hand): off the inbox, with their note; the owner is not emailed."""
+    in AutoSync by hand): off the inbox. Their note is shown on the owner's booking page, like
+    every reply; the owner is not emailed (staff spoke to them)."""
     done = Booking.objects.filter(
         pk=booking.pk, state=Booking.State.FAILED, answered_at__isnull=True
     ).update(reply=reply, answered_at=timezone.now(), answered_by=user)
@@ -207,7 +215,7 @@ def dismiss_failed(booking: Booking, user, reply: str = "") -> None:
         raise AlreadyAnswered
 
 
-def answer_change_request(change: ChangeRequest, user, outcome: str, reply: str = "") -> None:
+def answer_change_request(change: ChangeRequest, user: User, outcome: str, reply: str = "") -> None:
     """Record staff's answer to an owner's change or cancel request, and email it. AutoSync's
     API cannot change an appointment, so staff make the change at AutoSync; "done" on a
     cancellation also cancels the portal's booking (its time is free again)."""

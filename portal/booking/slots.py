@@ -113,9 +113,12 @@ def _busy(shop: Shop, start: datetime, end: datetime, slot: timedelta) -> list[I
     appointments = (
         Appointment.objects.live()
         .of(shop)
-        .filter(start_time__gte=start - LONGEST_APPOINTMENT, start_time__lt=end)
-        .filter(Q(end_time__gt=start) | Q(end_time__isnull=True, start_time__gt=start - slot))
-        .exclude(status="cancelled")
+        .filter(
+            Q(end_time__gt=start) | Q(end_time__isnull=True, start_time__gt=start - slot),
+            ~Q(status="cancelled"),
+            start_time__gte=start - LONGEST_APPOINTMENT,
+            start_time__lt=end,
+        )
     )
     bookings = (
         Booking.objects.holding()

@@ -78,7 +78,9 @@ def alerts_for(shop: Shop, *, now: datetime | None = None) -> list[Alert]:
     failing = [
         LABELS.get(s.resource, s.resource).lower()
         for s in states
-        if s.last_error and (s.last_success_at is None or s.last_error_at > s.last_success_at)
+        if s.last_error
+        and s.last_error_at
+        and (s.last_success_at is None or s.last_error_at > s.last_success_at)
     ]
     if failing:
         alerts.append(

@@ -112,9 +112,9 @@ def answer_booking(request: StaffRequest, membership: Membership, booking_id: in
         status = 409
         messages.error(
             request,
-            f"{booking.name}'s time is no longer free (the bays are full then, or the shop's "
-            "hours changed), so it was not approved. Decline it with a note suggesting "
-            "another time, or call them.",
+            f"{booking.name}'s time is no longer free (the bays are full then, the shop's "
+            "hours changed, or the time has passed), so nothing was sent to AutoSync. Decline "
+            "it with a note suggesting another time, or call them.",
         )
     except services.AlreadyAnswered:
         status = 409

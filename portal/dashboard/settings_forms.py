@@ -9,6 +9,9 @@ from django.utils import timezone
 
 from portal.booking.models import BookingSettings, ClosedDate, OpeningHours, Service
 from portal.shops.models import Shop
+from portal.ui.statuses import badge
+
+from .models import DEFAULT_HOURS, MAX_HOURS, STUCK_STATUSES, StuckThreshold
 
 
 class BookingSettingsForm(forms.ModelForm):
@@ -143,6 +146,7 @@ class ServiceForm(forms.ModelForm):
         model = Service
         fields = ("name", "description", "minutes", "offered")
         labels = {"minutes": "Minutes", "offered": "Offered"}
+        help_texts = {"minutes": ""}  # a row of the menu: the column says it
         error_messages = {
             "name": {"required": "Give the service a name."},
             "minutes": {"min_value": "A service takes at least one minute."},
@@ -170,3 +174,40 @@ ServiceSet = modelformset_factory(
 
 def services_set(shop: Shop, data=None):
     return ServiceSet(data, queryset=Service.objects.filter(shop=shop), prefix="services")
+
+
+class StuckThresholdsForm(forms.Form):
+    """How many hours a work order may sit in each status before the board flags it as
+    stuck; a field left empty uses the default (`models.DEFAULT_HOURS`)."""
+
+    def __init__(self, *args, shop: Shop, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.shop = shop
+        own = dict(StuckThreshold.objects.filter(shop=shop).values_list("status", "hours"))
+        for status in STUCK_STATUSES:
+            default = DEFAULT_HOURS.get(status)
+            self.fields[status] = forms.IntegerField(
+                label=f"{badge(status).label} (hours)",
+                required=False,
+                min_value=1,
+                max_value=MAX_HOURS,
+                initial=own.get(status),
+                help_text=f"Empty: {default} hours." if default else "Empty: never flagged.",
+                error_messages={
+                    "min_value": "At least one hour.",
+                    "max_value": f"At most {MAX_HOURS} hours (a year).",
+                    "invalid": "A whole number of hours.",
+                },
+                widget=forms.NumberInput(attrs={"placeholder": default or ""}),
+            )
+
+    def save(self) -> None:
+        """One row per status given, none for a status left empty (its default applies)."""
+        for status in STUCK_STATUSES:
+            hours = self.cleaned_data.get(status)
+            if hours is None:
+                StuckThreshold.objects.filter(shop=self.shop, status=status).delete()
+            else:
+                StuckThreshold.objects.update_or_create(
+                    shop=self.shop, status=status, defaults={"hours": hours}
+                )

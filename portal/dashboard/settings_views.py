@@ -36,6 +36,7 @@ def _page(
         "closed_form": bound.get("closed_form") or f.ClosedDateForm(shop=shop),
         "closed_dates": ClosedDate.objects.filter(shop=shop),
         "services": bound.get("services") or f.services_set(shop),
+        "thresholds": bound.get("thresholds") or f.StuckThresholdsForm(shop=shop),
     }
     return render(request, "dashboard/manage/settings.html", context, status=status)
 
@@ -135,3 +136,15 @@ def services(request: StaffRequest, membership: Membership) -> HttpResponse:
             service.save()
     messages.success(request, "Service menu saved.")
     return _saved(membership, "services")
+
+
+@shop_member(MANAGERS)
+@require_POST
+def stuck_thresholds(request: StaffRequest, membership: Membership) -> HttpResponse:
+    form = f.StuckThresholdsForm(request.POST, shop=membership.shop)
+    if not form.is_valid():
+        return _page(request, membership, 422, thresholds=form)
+    with transaction.atomic():
+        form.save()
+    messages.success(request, "Stuck thresholds saved.")
+    return _saved(membership, "stuck")

@@ -50,6 +50,11 @@ urlpatterns += [
         settings_views.services,
         name="settings-services",
     ),
+    path(
+        "shops/<int:shop_id>/settings/stuck/",
+        settings_views.stuck_thresholds,
+        name="settings-stuck",
+    ),
     path("shops/<int:shop_id>/health/", health.health, name="health"),
     path("shops/<int:shop_id>/health/sync/", health.sync_now, name="sync-now"),
 ]

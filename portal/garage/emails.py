@@ -5,6 +5,8 @@ A notification is rendered in its shop's time zone, like the booking's emails.""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -18,17 +20,20 @@ from .models import Notification
 Kind = Notification.Kind
 
 
-def absolute(view_name: str, *args) -> str:
-    return settings.PORTAL_BASE_URL + reverse(view_name, args=args)
+def absolute(view_name: str, *args, token: str = "") -> str:
+    """A page of the portal as a link; a secret goes in its query as `token`, which access
+    logs redact (a path would be logged as is)."""
+    url = settings.PORTAL_BASE_URL + reverse(view_name, args=args)
+    return f"{url}?{urlencode({'token': token})}" if token else url
 
 
-def send_sign_in(email: str, token: str, code: str) -> None:
-    """The link and the code of a sign-in request (the only place either is ever written)."""
+def send_sign_in(email: str, token: str, code: str, minutes: int) -> None:
+    """The link and the code of a sign-in request (the only place either is ever written),
+    good for `minutes`."""
     context = {
-        "link": absolute("garage:sign-in-link", token),
+        "link": absolute("garage:sign-in-link", token=token),
         "code": code,
-        "minutes": 15,
-        "home": absolute("home"),
+        "minutes": minutes,
     }
     _send("sign_in", "Sign in to see your car's repairs", email, context)
 
@@ -54,7 +59,7 @@ def send_notification(
         if vehicle
         else ""
     )
-    unsubscribe = absolute("garage:unsubscribe", unsubscribe_token)
+    unsubscribe = absolute("garage:unsubscribe", token=unsubscribe_token)
     context = {
         "notification": notification,
         "details": notification.details,
@@ -65,7 +70,6 @@ def send_notification(
         "garage": _page(notification),
         "preferences": absolute("garage:preferences"),
         "unsubscribe": unsubscribe,
-        "kind_label": notification.get_kind_display().lower(),
     }
     subject = {
         Kind.READY: f"Your {car or 'vehicle'} is ready for pickup at {shop.name}",

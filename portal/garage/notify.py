@@ -11,12 +11,11 @@ back for the retry; a worker that dies mid-send leaves it taken (at most once, n
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from portal.mirror.models import Customer
@@ -25,8 +24,6 @@ from portal.shops.models import Shop
 
 from . import emails
 from .models import Notification, TurnedOff
-
-log = logging.getLogger(__name__)
 
 Kind = Notification.Kind
 
@@ -66,12 +63,10 @@ def record(shop: Shop, name: str, data: dict, timestamp: datetime) -> Notificati
         "details": _details(kind, data),
         "occurred_at": timestamp,
     }
-    try:
-        notification, _ = Notification.objects.get_or_create(
-            kind=kind, shop=shop, remote_id=remote_id, defaults=fields
-        )
-    except IntegrityError:  # recorded meanwhile by another worker
-        notification = Notification.objects.get(kind=kind, shop=shop, remote_id=remote_id)
+    # Unique in the database: a concurrent worker's row is fetched instead (get_or_create).
+    notification, _ = Notification.objects.get_or_create(
+        kind=kind, shop=shop, remote_id=remote_id, defaults=fields
+    )
     if notification.claimed_at is None:
         from .tasks import send_notification  # the tasks module imports this one
 

@@ -16,6 +16,7 @@ from portal.http import VehicleOwnerRequest
 from . import notify
 from .forms import WORDING, PreferencesForm
 from .models import Notification
+from .views import OWNER_LINKS
 
 #: When each kind of email is sent, as the unsubscribe page says it ("… when your car is …").
 WHEN = {
@@ -38,7 +39,8 @@ def preferences(request: VehicleOwnerRequest) -> HttpResponse:
     else:
         off = notify.turned_off(email)
         form = PreferencesForm(initial={kind: kind not in off for kind in WORDING})
-    return render(request, "garage/notify/preferences.html", {"form": form})
+    context = {"form": form, "owner_links": OWNER_LINKS}
+    return render(request, "garage/notify/preferences.html", context)
 
 
 # A mail provider's one-click POST comes without the portal's cookies: the signed token in the
@@ -46,11 +48,11 @@ def preferences(request: VehicleOwnerRequest) -> HttpResponse:
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request: VehicleOwnerRequest, token: str) -> HttpResponse:
+def unsubscribe(request: VehicleOwnerRequest) -> HttpResponse:
     """A GET asks to confirm (a mail scanner's visit unsubscribes nobody); the POST, from
     that page or from the mail app's "Unsubscribe" (List-Unsubscribe-Post), turns the kind
     off without signing in."""
-    found = notify.read_unsubscribe_token(token)
+    found = notify.read_unsubscribe_token(request.GET.get("token", ""))
     if found is None:
         return render(request, "garage/notify/unsubscribe.html", {"invalid": True}, status=404)
     email, kind = found

@@ -1,9 +1,10 @@
 """What the garage's pages read: an owner's records across shops, put together for a page.
 
 Everything is scoped by the owner's verified email through `portal.mirror.queries` (their
-customers' records in every shop in use) and their portal bookings at those shops; nothing
-here takes an id without that scope. Each function costs a constant number of queries,
-whatever the number of rows.
+customers' records in every shop in use) and their portal bookings at those shops. Two reads
+take ids without that scope, each saying why it may: `vehicle_of` (the vehicle of a work
+order already found among the owner's) and `live_version` (the poll's validator). Each
+function costs a constant number of queries, whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -64,6 +65,7 @@ def shops_of(email: str) -> list[ShopLine]:
 
 
 def vehicle_label(vehicle: Vehicle | None) -> str:
+    """ "2019 Honda Civic (7ABC123)"; what is missing left out ("" for no vehicle)."""
     if vehicle is None:
         return ""
     name = " ".join(str(part) for part in (vehicle.year, vehicle.make, vehicle.model) if part)
@@ -121,7 +123,7 @@ class Visit:
             self.booking is not None
             and self.upcoming
             and self.booking.state in Booking.HOLDING
-            and self.status.tone != "neutral"  # the shop cancelled it
+            and not (self.appointment and self.appointment.status == "cancelled")
             and self.pending_request is None
         )
 
@@ -153,7 +155,7 @@ def visits_of(email: str, vehicles: dict[tuple[int, int], Vehicle]) -> list[Visi
 
 def booking_visit(email: str, booking_id: int) -> Visit | None:
     """The owner's portal booking `booking_id` as a visit (with its appointment once
-    mirrored), or None when it is not theirs."""
+    mirrored), or None when it is not theirs: five queries."""
     booking = bookings_of(email).filter(pk=booking_id).values_list("shop", "appointment_remote_id")
     if not (found := booking.first()):
         return None
@@ -172,9 +174,9 @@ def _visits(
     appointments: MirroredQuerySet,
     vehicles: dict[tuple[int, int], Vehicle],
 ) -> list[Visit]:
-    bookings = bookings.select_related("shop__connection").prefetch_related(
-        Prefetch("change_requests", queryset=ChangeRequest.objects.all())
-    )
+    """The bookings, each with its mirrored appointment when it has one (taken out of the
+    appointments so it shows once), then the appointments left: the shop's own."""
+    bookings = bookings.select_related("shop__connection").prefetch_related("change_requests")
     mirrored = {(a.shop_id, a.remote_id): a for a in appointments}
     visits = []
     for booking in bookings:

@@ -105,7 +105,8 @@ def send(request_id: int) -> str:
     if not claimed:
         return "nothing to send"
     try:
-        emails.send_sign_in(sign_in_request.email, token, code)
+        minutes = int(LIFETIME.total_seconds() // 60)
+        emails.send_sign_in(sign_in_request.email, token, code, minutes)
     except Exception:
         SignInRequest.objects.filter(pk=request_id).update(
             sent_at=None, link_digest=None, code_digest=""

@@ -86,9 +86,11 @@ def enter_code(request: VehicleOwnerRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def open_link(request: VehicleOwnerRequest, token: str) -> HttpResponse:
+def open_link(request: VehicleOwnerRequest) -> HttpResponse:
     """A GET shows a "Sign in" button and changes nothing (mail scanners open every link);
-    only its POST spends the link and signs in, in whichever browser opened it."""
+    only its POST spends the link and signs in, in whichever browser opened it. The token
+    is in the query, for both (the form posts back to the same address)."""
+    token = request.GET.get("token", "")
     try:
         if request.method == "GET":
             sign_in_request = signin.find_link(token)

@@ -112,6 +112,7 @@ NOT_PAGES = {
     "dashboard:settings-closed-add",
     "dashboard:settings-closed-remove",
     "dashboard:settings-services",
+    "dashboard:settings-stuck",
     "dashboard:sync-now",
 }
 

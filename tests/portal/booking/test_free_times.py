@@ -1,9 +1,11 @@
 """Which times are free: opening hours, closed dates, notice, horizon and the shop's bays."""
 
+import random
 from datetime import timedelta
 
 import pytest
 
+from portal.booking import slots
 from portal.booking.models import Booking, BookingSettings, ClosedDate, OpeningHours, Service
 from portal.booking.slots import free_times
 from tests.support import factories
@@ -12,6 +14,7 @@ from .conftest import MONDAY, NOW, clock, local
 
 pytestmark = pytest.mark.django_db
 
+MINUTE = timedelta(minutes=1)
 WHOLE_DAY = [f"{h:02}:{m:02}" for h in range(8, 17) for m in (0, 30)]
 
 
@@ -197,3 +200,21 @@ def test_the_list_costs_the_same_queries_for_one_appointment_and_many(
     with django_assert_num_queries(3):
         many = free_times(shop, MONDAY, 30, now=NOW)
     assert len(many) < len(one)
+
+
+def test_the_sweep_counts_the_most_visits_in_progress_as_counting_every_minute_would():
+    """`_peak` over `_occupancy` (one sort, whatever the number of start times) agrees with
+    the rule's definition, checked minute by minute, on random calendars."""
+    rng = random.Random(11)
+    base = NOW.replace(minute=0)
+    for _ in range(200):
+        busy = []
+        for _ in range(rng.randint(0, 12)):
+            begins = base + timedelta(minutes=rng.randrange(0, 600, 15))
+            busy.append((begins, begins + timedelta(minutes=rng.randrange(0, 180, 15))))
+        occupancy = slots._occupancy(busy)
+        start = base + timedelta(minutes=rng.randrange(0, 600, 15))
+        end = start + timedelta(minutes=rng.randrange(15, 180, 15))
+        moments = [start + timedelta(minutes=m) for m in range((end - start) // MINUTE)]
+        expected = max(sum(1 for b, e in busy if b <= t < e) for t in moments)
+        assert slots._peak(occupancy, start, end) == expected

@@ -324,3 +324,26 @@ def test_the_shop_page_links_to_the_inbox_with_its_count(client, cast, shop, req
     assert f'href="/shops/{shop.pk}/inbox/">Inbox <span class="badge tone-info">1<' in page
     assert f'href="/shops/{shop.pk}/health/"' in page
     assert f'href="/shops/{shop.pk}/settings/"' not in page  # staff: no settings
+
+
+def test_a_failed_booking_dealt_with_cannot_be_declined_or_retried_after(cast, shop, queued):
+    failed = portal_booking(shop, a_weekday_at(shop, 11), state="failed")
+    services.dismiss_failed(failed, cast.teammate, "Called them")
+    for answer in (services.decline_request, services.retry_failed, services.dismiss_failed):
+        with pytest.raises(services.AlreadyAnswered):
+            answer(failed, cast.owner)
+    failed.refresh_from_db()
+    assert failed.state == Booking.State.FAILED and failed.reply == "Called them"
+    assert queued == []
+
+
+def test_a_failed_booking_whose_time_was_taken_meanwhile_is_not_retried(client, cast, shop, queued):
+    failed = portal_booking(shop, a_weekday_at(shop, 11), state="failed")
+    # It held no time while it was failed: two others took both bays.
+    portal_booking(shop, failed.starts_at, state="confirmed")
+    portal_booking(shop, failed.starts_at, state="pending")
+    client.force_login(cast.teammate)
+    response = client.post(answer_url(shop, failed), {"action": "retry"})
+    assert response.status_code == 409 and "no longer free" in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.state == Booking.State.FAILED and queued == []

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from portal.booking.models import BookingSettings, ClosedDate, OpeningHours, Service
+from portal.dashboard.models import DEFAULT_HOURS, StuckThreshold, thresholds_for
 from tests.support.factories import portal_booking
 
 from .manage_support import a_weekday_at, manager, shop  # noqa: F401
@@ -93,7 +94,8 @@ def services_data(shop, changes=None, new=None) -> dict:
 def test_the_settings_page_shows_every_section_to_an_owner(client, cast, shop):
     client.force_login(cast.owner)
     page = client.get(url(shop)).content.decode()
-    for title in ("Online booking", "Opening hours", "Closed dates", "Services", "Team"):
+    titles = ("Online booking", "Opening hours", "Closed dates", "Services", "Stuck work orders")
+    for title in (*titles, "Team"):
         assert f">{title}</h2>" in page
     assert f'href="/shops/{shop.pk}/#team"' in page  # the team is the shop page's
 
@@ -258,9 +260,40 @@ def test_a_service_without_a_name_or_minutes_is_refused_and_kept(client, cast, s
     assert ">Kept<" in page or 'value="Kept"' in page
 
 
+# --- Stuck thresholds of the board ---------------------------------------------------------
+
+
+def test_an_owner_sets_a_stuck_threshold_and_empties_another_back_to_its_default(
+    client, cast, shop
+):
+    StuckThreshold.objects.create(shop=shop, status="draft", hours=3)
+    client.force_login(cast.owner)
+    page = client.get(url(shop)).content.decode()
+    assert "Stuck work orders" in page and "Empty: 48 hours." in page
+    response = client.post(url(shop, "stuck/"), {"waiting_parts": "24", "draft": ""})
+    assert response.status_code == 302
+    assert thresholds_for(shop)["waiting_parts"] == timedelta(hours=24)
+    assert thresholds_for(shop)["draft"] == timedelta(hours=DEFAULT_HOURS["draft"])
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("0", "At least one hour."), ("99999", "At most"), ("two", "A whole number of hours.")],
+)
+def test_a_bad_stuck_threshold_is_refused_with_a_message_and_kept(
+    client, cast, shop, value, message
+):
+    client.force_login(cast.owner)
+    response = client.post(url(shop, "stuck/"), {"waiting_parts": value, "draft": "5"})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert message in page and 'value="5"' in page
+    assert not StuckThreshold.objects.filter(shop=shop).exists()
+
+
 # --- Who may change them ------------------------------------------------------------------
 
-POSTS = ["booking/", "hours/", "closed/", "services/"]
+POSTS = ["booking/", "hours/", "closed/", "services/", "stuck/"]
 
 
 def test_staff_get_403_on_every_settings_page_and_change(client, cast, shop):
@@ -317,6 +350,6 @@ def test_the_settings_page_costs_the_same_queries_with_one_row_or_many(
         ClosedDate.objects.create(shop=shop, date=timezone.now().date() + timedelta(days=n + 1))
     client.force_login(cast.owner)
     client.get(url(shop))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(url(shop))
     assert response.content.decode().count('class="period"') == rows + 2

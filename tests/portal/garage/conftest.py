@@ -13,7 +13,7 @@ from django.core import mail
 from tests.portal.mirror.conftest import eager, webhook_secret  # noqa: F401
 from tests.support.garage import Scene, build_scene
 
-LINK = re.compile(r"/garage/sign-in/link/([A-Za-z0-9_-]+)/")
+LINK = re.compile(r"/garage/sign-in/link/\?token=([A-Za-z0-9_-]+)")
 CODE = re.compile(r"code where you asked for it: ([0-9]{6})")
 
 

@@ -55,4 +55,5 @@ def test_the_owners_navigation_has_their_email_choices_and_sign_out(client):
     html = client.get("/garage/preferences/").content.decode()
     assert "olive@example.com" in html
     assert 'href="/garage/preferences/" aria-current="page"' in html
+    assert 'href="/garage/work-orders/"' in html  # the garage's own links, as on its pages
     assert 'action="/garage/sign-out/"' in html

@@ -7,11 +7,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.garage import notify
@@ -27,6 +30,7 @@ pytestmark = pytest.mark.django_db
 
 Kind = Notification.Kind
 BASE = "https://portal.example"
+UNSUBSCRIBE = "/garage/unsubscribe/?token="
 
 
 @pytest.fixture
@@ -164,7 +168,7 @@ def test_every_notification_carries_a_one_click_unsubscribe(olive, deliver):
     (message,) = mail.outbox
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     header = message.extra_headers["List-Unsubscribe"]
-    assert header.startswith(f"<{BASE}/garage/unsubscribe/") and header.endswith(">")
+    assert header.startswith(f"<{BASE}/garage/unsubscribe/?token=") and header.endswith(">")
     assert header[1:-1] in message.body and "/garage/preferences/" in message.body
 
 
@@ -354,11 +358,11 @@ def test_the_one_click_post_unsubscribes_without_signing_in_or_a_csrf_token(oliv
 
 def test_an_unsubscribe_link_that_is_not_ours_changes_nothing(client):
     token = notify.unsubscribe_token("olive@example.com", Kind.READY)
-    for path in (f"/garage/unsubscribe/{token}x/", "/garage/unsubscribe/forged/"):
+    for path in (f"{UNSUBSCRIBE}{token}x", f"{UNSUBSCRIBE}forged", "/garage/unsubscribe/"):
         assert client.get(path).status_code == 404
         assert client.post(path).status_code == 404
     forged_kind = notify.unsubscribe_token("olive@example.com", "everything")
-    assert client.post(f"/garage/unsubscribe/{forged_kind}/").status_code == 404
+    assert client.post(f"{UNSUBSCRIBE}{forged_kind}").status_code == 404
     assert not TurnedOff.objects.exists()
 
 
@@ -392,3 +396,47 @@ def test_a_notification_that_cannot_be_sent_does_not_fail_the_mirrors_event(oliv
     notification = Notification.objects.get()
     assert notification.sent_at is None and notification.outcome == "customer not mirrored"
     assert mail.outbox == []
+
+
+def test_the_preferences_page_costs_the_same_queries_whatever_is_turned_off(client):
+    garage_client(client, "olive@example.com")
+    client.get("/garage/preferences/")  # the session's first read, and the like
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/garage/preferences/").status_code == 200
+        return len(captured)
+
+    none_off = queries()
+    for kind in Kind.values:
+        notify.turn_off("olive@example.com", kind)
+        notify.turn_off("sid@example.com", kind)
+    assert queries() == none_off
+
+
+def test_workers_sending_the_same_notification_at_once_send_one_email(transactional_db, olive):
+    customer, _, order = olive
+    notification = Notification.objects.create(
+        kind=Kind.READY,
+        shop=order.shop,
+        remote_id=order.remote_id,
+        customer_remote_id=customer.remote_id,
+        work_order_remote_id=order.remote_id,
+        occurred_at=timezone.now(),
+    )
+    start, outcomes = threading.Barrier(8), []
+
+    def worker() -> None:
+        try:
+            start.wait()
+            outcomes.append(notify.send(notification.pk))
+        finally:
+            connection.close()  # each thread's own connection
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already decided"] * 7 + ["sent"]
+    assert len(mail.outbox) == 1

@@ -282,7 +282,7 @@ def test_a_changed_status_comes_back_as_the_new_live_part(client, scene):
     assert text.startswith('\n<div id="live"') or '<div id="live"' in text[:200]
     assert "<!doctype" not in text  # the part, not the page
     assert "?v=completed." in text  # the next poll carries the new version
-    assert 'hx-swap-oob="true"' in text and "is now" in text  # announced
+    assert 'hx-swap-oob="innerHTML"' in text and "is now" in text  # announced
     assert poll(client, order, text.split("?v=")[1].split('"')[0]).status_code == 204
 
 

@@ -3,7 +3,9 @@ scanners, single use, 15 minutes, throttled, and saying nothing about unknown ad
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -28,7 +30,7 @@ CODE = "/garage/sign-in/code/"
 
 
 def link(token: str) -> str:
-    return f"/garage/sign-in/link/{token}/"
+    return f"/garage/sign-in/link/?token={token}"
 
 
 def signed_in_as(client: Client) -> str | None:
@@ -407,3 +409,48 @@ def test_requests_older_than_a_day_are_deleted(olive, django_capture_on_commit_c
         SignInRequest.objects.update(created_at=timezone.now() - timedelta(days=1, seconds=1))
         signin.start("someone@example.com")
     assert not SignInRequest.objects.filter(pk=old.pk).exists()
+
+
+def test_the_links_secret_is_kept_out_of_the_access_log(ask, olive):
+    from portal.logfilters import RedactQuery
+
+    ask(olive)
+    token, _ = last_sign_in_email()
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        "",
+        0,
+        '"%s" %s',
+        (f"GET {link(token)} HTTP/1.1", "200"),
+        None,
+    )
+    RedactQuery().filter(record)
+    assert token not in record.getMessage() and "/garage/sign-in/link/" in record.getMessage()
+
+
+def test_a_link_posted_by_several_browsers_at_once_signs_in_one(transactional_db, olive):
+    now = timezone.now()
+    SignInRequest.objects.create(
+        email=olive,
+        expires_at=now + signin.LIFETIME,
+        link_digest=signin.link_digest("the-token"),
+        sent_at=now,
+    )
+    start, outcomes = threading.Barrier(8), []
+
+    def browser() -> None:
+        try:
+            start.wait()
+            outcomes.append(signin.use_link("the-token").email)
+        except signin.Unusable as unusable:
+            outcomes.append(unusable.reason)
+        finally:
+            connection.close()  # each thread's own connection
+
+    threads = [threading.Thread(target=browser) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [olive] + ["used"] * 7

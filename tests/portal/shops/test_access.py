@@ -28,7 +28,10 @@ STAFF_PAGES = {
     "shops:member-remove": ("post", OWNERS),
     "shops:disconnect": ("get", OWNERS),
     "mirror:shop-sync": ("get", EVERYONE),
-    # The dashboard's inbox, settings and health (dash-manage).
+    # The staff dashboard: the shop at a glance and the board (dash-board), the inbox,
+    # settings and health (dash-manage).
+    "dashboard:overview": ("get", EVERYONE),
+    "dashboard:board": ("get", EVERYONE),
     "dashboard:inbox": ("get", EVERYONE),
     "dashboard:answer-booking": ("post", EVERYONE),
     "dashboard:answer-change": ("post", EVERYONE),
@@ -38,6 +41,7 @@ STAFF_PAGES = {
     "dashboard:settings-closed-add": ("post", MANAGERS),
     "dashboard:settings-closed-remove": ("post", MANAGERS),
     "dashboard:settings-services": ("post", MANAGERS),
+    "dashboard:settings-stuck": ("post", MANAGERS),
     "dashboard:health": ("get", EVERYONE),
     "dashboard:sync-now": ("post", EVERYONE),
 }
