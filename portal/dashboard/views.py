@@ -34,7 +34,7 @@ from portal.shops.models import Membership
 from portal.ui.statuses import badge
 from portal.ui.templatetags.ui import money
 
-from . import charts, figures
+from . import charts, figures, health
 from .models import thresholds_for
 
 REFRESH_SECONDS = 20
@@ -142,6 +142,7 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
         "payments": figures.recent_payments(shop),
         "technicians": figures.technicians(shop),
         "freshness": shop_freshness(shop),
+        "alerts": health.alerts_for(shop),
     }
     if live:
         return _live(render(request, "dashboard/overview.html#live", context), context["tag"])
@@ -261,4 +262,5 @@ def work_board(request: StaffRequest, membership: Membership) -> HttpResponse:
     if live:
         return _live(render(request, "dashboard/board.html#board", context), context["tag"])
     context["other_shops"] = _switcher(request, membership)
+    context["alerts"] = health.alerts_for(shop)
     return render(request, "dashboard/board.html", context)

@@ -146,3 +146,19 @@ def test_the_schedule_lists_appointments_and_bookings_not_in_autosync_yet_in_ord
         (online.start_time, True, False),
     ]
     assert (visits[0].customer, visits[0].vehicle) == ("Olive Owner", "2020 Kia Rio")
+
+
+def test_the_day_clocks_spring_forward_is_23_hours_and_keeps_its_payments(shop):
+    # Sunday 8 March 2026: New York moves from EST to EDT at 02:00.
+    now = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
+    sunday = datetime(2026, 3, 8).date()
+    for clock in ("00:30", "01:59", "03:00", "23:30"):
+        paid(shop, "10.00", local(shop, sunday, clock))
+    paid(shop, "1.00", local(shop, sunday + timedelta(days=1), "00:10"))
+    calendar = figures.calendar(shop, now=now)
+    assert calendar.start_of(sunday + timedelta(days=1)) - calendar.start_of(sunday) == timedelta(
+        hours=23
+    )
+    days = dict(figures.revenue(shop, calendar).per_day)
+    assert days[sunday] == Decimal("40.00")
+    assert days[sunday + timedelta(days=1)] == Decimal("1.00")

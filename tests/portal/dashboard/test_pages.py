@@ -133,6 +133,16 @@ def test_a_stuck_work_order_is_flagged_on_the_overview_and_the_board(client, cas
     assert 'class="is-stuck"' in board and "WO-1001" in board
 
 
+@pytest.mark.parametrize("name", PAGES)
+def test_a_connection_that_needs_reconnecting_is_said_at_the_top(client, cast, busy_day, name):
+    cast.connection.set_status("needs_reconnecting")
+    cast.connection.save()
+    client.force_login(cast.teammate)
+    page = client.get(url(name, cast.shop)).content.decode()
+    assert "Needs attention:" in page
+    assert page.index("Needs attention:") < page.index("</h2>")  # before the first section
+
+
 # --- The board: search and paging ----------------------------------------------------------
 
 
