@@ -161,9 +161,17 @@ class WorkOrder(MirroredRecord):
         return history
 
     def want(self, seconds: int = 300) -> None:
-        """A person is looking: keep its detail fresh for a while (the open poll reads this)."""
-        until = timezone.now() + timedelta(seconds=seconds)
-        WorkOrder.objects.filter(pk=self.pk).update(wanted_until=until)
+        """A person is looking: keep its detail fresh for a while (the open poll reads this).
+
+        Writes only when less than half the window is left, so repeat views and polls of a
+        work order someone keeps open stay read-only (one UPDATE every `seconds / 2` at most)."""
+        now = timezone.now()
+        if self.wanted_until is not None and self.wanted_until - now > timedelta(
+            seconds=seconds / 2
+        ):
+            return
+        self.wanted_until = now + timedelta(seconds=seconds)
+        WorkOrder.objects.filter(pk=self.pk).update(wanted_until=self.wanted_until)
 
 
 class WorkOrderStatus(models.Model):

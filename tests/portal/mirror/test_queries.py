@@ -187,6 +187,20 @@ def test_a_work_order_page_asks_for_a_fresh_detail():
     assert order.wanted_until > timezone.now()
 
 
+def test_a_repeat_view_of_a_wanted_work_order_writes_nothing_until_half_its_window_is_left(
+    django_assert_num_queries,
+):
+    garage = shop()
+    order = detailed(garage, 1)
+    order.want(300)
+    until = WorkOrder.objects.get(pk=order.pk).wanted_until
+    with django_assert_num_queries(0):
+        order.want(300)
+    order.wanted_until = timezone.now() + timedelta(seconds=100)
+    order.want(300)
+    assert WorkOrder.objects.get(pk=order.pk).wanted_until > until
+
+
 def test_a_work_order_outside_what_the_viewer_may_see_is_not_found():
     garage, other = shop(), shop("Elsewhere Motors")
     order = detailed(other, 1)
