@@ -284,7 +284,8 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST or not DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = EMAIL_HOST or "localhost"
+    # Production without EMAIL_HOST fails `check --deploy` (portal.E006) rather than trying a
+    # mail server on localhost that is not there.
     EMAIL_PORT = envint("EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = secret("EMAIL_HOST_PASSWORD")
