@@ -7,6 +7,7 @@ import random
 from typing import NoReturn
 
 from celery import Celery, Task
+from celery.signals import beat_init, worker_init
 from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -14,6 +15,26 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@beat_init.connect
+def refuse_to_start_unsafe(**kwargs) -> None:
+    """With DEBUG off, a worker or beat on unsafe settings stops at once (portal.checks).
+    Celery logs and ignores a receiver's exception: the exit must be explicit."""
+    import sys
+
+    import django
+    from django.core.management.base import SystemCheckError
+
+    django.setup()
+    from portal.checks import refuse_to_start_unsafe
+
+    try:
+        refuse_to_start_unsafe()
+    except SystemCheckError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(1) from error
 
 
 class TransactionAwareTask(Task):

@@ -64,3 +64,65 @@ def shared_cache(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             id="portal.W003",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def production_services(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Production runs on PostgreSQL, Redis and a mail server, with its AutoSync registration
+    (docs/deploy.md). The embedded defaults would start, then serialise every write, keep
+    tasks on one machine and lose every email: refused instead, at the start."""
+    if settings.DEBUG:
+        return []
+    found = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        found.append(
+            checks.Error(
+                "DATABASE_URL must name a PostgreSQL database when DEBUG is off.",
+                hint="SQLite is the development default: postgresql://user@host:5432/portal",
+                id="portal.E004",
+            )
+        )
+    if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        found.append(
+            checks.Error(
+                "CELERY_BROKER_URL must name a Redis server when DEBUG is off.",
+                hint="The filesystem broker is for one development machine: redis://host:6379/0",
+                id="portal.E005",
+            )
+        )
+    if not settings.EMAIL_HOST:
+        found.append(
+            checks.Error(
+                "EMAIL_HOST must name the SMTP server when DEBUG is off.",
+                hint="Bookings, sign-in links and invites are sent by email.",
+                id="portal.E006",
+            )
+        )
+    missing = [
+        name
+        for name in ("AUTOSYNC_CLIENT_ID", "AUTOSYNC_CLIENT_SECRET", "AUTOSYNC_WEBHOOK_SECRET")
+        if not getattr(settings, name, "")
+    ]
+    if missing:
+        found.append(
+            checks.Error(
+                f"{', '.join(missing)} must be set when DEBUG is off.",
+                hint="AutoSync gives them when the portal is registered as an integration.",
+                id="portal.E007",
+            )
+        )
+    return found
+
+
+def refuse_to_start_unsafe() -> None:
+    """Run the deployment checks as a production process starts (gunicorn's `on_starting`,
+    a Celery worker's and beat's init): one failing stops it with the checks' messages,
+    instead of failing later on a booking. `PORTAL_CHECK_ON_START=0` skips it, for a
+    measurement of production code on a development machine (benchmarks/)."""
+    import os
+
+    from django.core.management import call_command
+
+    if settings.DEBUG or os.environ.get("PORTAL_CHECK_ON_START", "1") == "0":
+        return
+    call_command("check", deploy=True, fail_level="WARNING")

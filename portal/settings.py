@@ -149,6 +149,11 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if envbool("DATABASE_POOLER", False):
+    # Behind PgBouncer in transaction mode (docs/deploy.md): the pooler keeps the connections,
+    # and a server-side cursor would not survive from one transaction to the next.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process, workers and beat share one file: WAL lets readers run beside a writer;
     # IMMEDIATE takes the write lock up front so concurrent writers queue instead of failing.
@@ -284,7 +289,8 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 if EMAIL_HOST or not DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = EMAIL_HOST or "localhost"
+    # Production without EMAIL_HOST fails `check --deploy` (portal.E006) rather than trying a
+    # mail server on localhost that is not there.
     EMAIL_PORT = envint("EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = secret("EMAIL_HOST_PASSWORD")

@@ -174,3 +174,53 @@ def test_gunicorns_access_log_has_no_code_or_state(tmp_path):
     )  # fmt: skip
     assert "/connect/autosync/callback/" in log
     assert "SECRETCODE123" not in log and "SECRETSTATE456" not in log
+
+
+# --- Production refuses the development defaults, at its start ------------------------------
+
+#: Production settings but the embedded defaults: SQLite, the filesystem broker, no mail server
+#: and no AutoSync registration.
+UNSAFE = {
+    "DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "AUTOSYNC_API_URL": "https://api.autosync.example/v1",
+    "AUTOSYNC_AUTHORIZE_URL": "https://autosync.example/oauth/authorize",
+    "DATABASE_URL": None,
+    "CELERY_BROKER_URL": None,
+    "EMAIL_HOST": None,
+    "AUTOSYNC_CLIENT_ID": None,
+    "PORTAL_CHECK_ON_START": None,
+}
+REFUSALS = ("portal.E004", "portal.E005", "portal.E006", "portal.E007")
+
+
+def test_the_deployment_checks_name_every_development_default_left_in_production(tmp_path):
+    result = run_python("manage.py check --deploy", tmp_path, **UNSAFE)
+    assert result.returncode != 0
+    for refusal in REFUSALS:
+        assert refusal in result.stderr, result.stderr
+
+
+def test_gunicorn_refuses_to_start_in_production_on_the_development_defaults(tmp_path):
+    port = free_port()
+    env = {**os.environ, "VAR_DIR": str(tmp_path), **UNSAFE}
+    env = {name: value for name, value in env.items() if value is not None}
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "-c",
+         "python:portal.gunicorn_conf", "--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "DATABASE_URL must name a PostgreSQL database" in result.stderr
+
+
+def test_a_celery_worker_refuses_to_start_in_production_on_the_development_defaults(tmp_path):
+    env = {**os.environ, "VAR_DIR": str(tmp_path), **UNSAFE}
+    env = {name: value for name, value in env.items() if value is not None}
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL must name a Redis server" in result.stdout + result.stderr

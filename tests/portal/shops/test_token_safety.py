@@ -90,12 +90,17 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "ALLOWED_HOSTS": "portal.example.com",
         "PORTAL_BASE_URL": "https://portal.example.com",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        # Only named: the checks connect to none of these.
+        "DATABASE_URL": "postgresql://portal@db.internal:5432/portal",
+        "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+        "EMAIL_HOST": "smtp.internal",
         "VAR_DIR": str(tmp_path),
         "AUTOSYNC_CLIENT_ID": "ci_deploy",
+        "AUTOSYNC_CLIENT_SECRET": secrets.token_urlsafe(32),
+        "AUTOSYNC_WEBHOOK_SECRET": secrets.token_urlsafe(32),
         "AUTOSYNC_API_URL": "https://api.autosync.example/v1",
         "AUTOSYNC_AUTHORIZE_URL": "https://autosync.example/oauth/authorize",
-        "CACHE_URL": "redis://127.0.0.1:6379/1",  # only named: the checks do not connect
+        "CACHE_URL": "redis://redis.internal:6379/1",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
