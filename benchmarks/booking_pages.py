@@ -42,6 +42,8 @@ os.environ.update(
     {
         "DJANGO_SETTINGS_MODULE": "benchmarks.booking_site",  # the portal, plus /bare/
         "DEBUG": "0",
+        # Production code on this machine's SQLite and folder broker: skip the start checks.
+        "PORTAL_CHECK_ON_START": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "SECURE_SSL_REDIRECT": "0",

@@ -48,7 +48,7 @@ def test_a_staff_member_connects_their_shops_through_autosync_consent(
     assert page.get_by_text("Connected to AutoSync").is_visible()
     page.goto(f"{live_server.url}/shops/")
     for shop in shop_owner["shops"]:
-        assert page.get_by_role("link", name=shop["name"]).is_visible()
+        assert page.get_by_role("link", name=shop["name"], exact=True).is_visible()
     assert page.locator(".health-connected").count() == len(shop_owner["shops"])
 
 

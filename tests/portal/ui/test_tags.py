@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from django.urls import resolve
 from django.utils import timezone
 
+from portal.accounts.owners import NOBODY, Owner
 from portal.mirror.models import STATUS_ORDER
 from portal.shops.models import Connection, Shop
 from portal.ui.statuses import STATUSES, badge
@@ -78,12 +79,24 @@ def test_the_navigation_marks_the_current_page_for_a_signed_in_user(client, cast
 
 def test_the_vehicle_owners_navigation_lists_its_links_and_marks_the_current_one():
     html = render(
-        '{% include "includes/nav_owner.html" with links=links %}',
-        "/accounts/",
-        links=[("home", "Home"), ("accounts:account", "Account")],
+        '{% include "includes/nav_owner.html" with links=links owner=person %}',
+        "/garage/payments/",
+        links=[("garage:home", "Overview"), ("garage:payments", "Payments")],
+        person=Owner("pat@example.com"),
     )
-    assert '<a href="/">Home</a>' in html
-    assert '<a href="/accounts/" aria-current="page">Account</a>' in html
+    assert '<a href="/garage/">Overview</a>' in html
+    assert '<a href="/garage/payments/" aria-current="page">Payments</a>' in html
+    assert "pat@example.com" in html and 'action="/garage/sign-out/"' in html
+
+
+def test_the_vehicle_owners_navigation_offers_only_sign_in_to_a_visitor():
+    html = render(
+        '{% include "includes/nav_owner.html" with links=links owner=person %}',
+        "/garage/sign-in/",
+        links=[("garage:home", "Overview")],
+        person=NOBODY,
+    )
+    assert "/garage/sign-in/" in html and "Overview" not in html
 
 
 def page_of(number: int, per_page: int = 10, count: int = 200):
