@@ -86,3 +86,14 @@ class ExceptionReporter(debug.ExceptionReporter):
             safe = QueryDict(redact_query(self.request.META.get("QUERY_STRING", "")))
             data["request_GET_items"] = safe.items()
         return data
+
+
+def scrub_sentry_event(event: dict, hint: dict) -> dict:
+    """Sentry's `before_send`: the request's query (sign-in and unsubscribe links carry their
+    token there) redacted as in the access logs."""
+    request = event.get("request") or {}
+    if isinstance(request.get("query_string"), str):
+        request["query_string"] = redact_query(request["query_string"])
+    if isinstance(request.get("url"), str):
+        request["url"] = redact_url(request["url"])
+    return event

@@ -372,6 +372,8 @@ LOGGING = {
 # no cookies, headers with credentials, user, request bodies or local variables are sent.
 SENTRY_DSN = secret("SENTRY_DSN")
 if SENTRY_DSN:
+    from importlib import import_module
+
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration as SentryCelery
     from sentry_sdk.integrations.django import DjangoIntegration as SentryDjango
@@ -383,6 +385,9 @@ if SENTRY_DSN:
         send_default_pii=False,
         max_request_body_size="never",
         include_local_variables=False,
+        before_send=lambda event, hint: import_module("portal.debug").scrub_sentry_event(
+            event, hint
+        ),
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
     )
 

@@ -14,11 +14,16 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.utils.functional import SimpleLazyObject
 
 SESSION_KEY = "portal_owner_email"
+
+#: Sent (with `request`) when an owner signs in or out: apps drop what they keep in the
+#: session for the person before, so the next person on a shared device sees none of it.
+owner_changed = Signal()
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ def sign_in(request: HttpRequest, email: str, *, remember: bool) -> Owner:
     request.session[SESSION_KEY] = email.strip().lower()
     request.session.set_expiry(settings.OWNER_SESSION_REMEMBER_SECONDS if remember else 0)
     request.owner = owner = Owner(request.session[SESSION_KEY])
+    owner_changed.send(sender=Owner, request=request)
     return owner
 
 
@@ -55,6 +61,7 @@ def sign_out(request: HttpRequest) -> None:
     request.session.pop(SESSION_KEY, None)
     request.session.cycle_key()
     request.owner = NOBODY
+    owner_changed.send(sender=Owner, request=request)
 
 
 def owner_required(view):

@@ -57,12 +57,18 @@ def confirm_booking(self, booking_id: int, failures: int = 0) -> str:
 
 
 def _fail(booking: Booking, message: str) -> str:
-    """The booking could not be confirmed: it is kept, as FAILED, and staff are told."""
+    """The booking could not be confirmed: it is kept, as FAILED, and staff are told (back in
+    their inbox even when they had approved or retried it before)."""
     failed = Booking.objects.filter(pk=booking.pk, state=Booking.State.PENDING).update(
-        state=Booking.State.FAILED, failure=message[:2000], updated_at=timezone.now()
+        state=Booking.State.FAILED,
+        failure=message[:2000],
+        answered_at=None,
+        answered_by=None,
+        updated_at=timezone.now(),
     )
     if failed:
-        log.warning("Booking %s could not be confirmed: %s", booking.pk, message)
+        # AutoSync's error text may echo what the owner typed: its kind only in the log.
+        log.warning("Booking %s could not be confirmed (%s)", booking.pk, message.split(":")[0])
         send_email.delay(booking.pk, "failed")
     return Booking.State.FAILED
 

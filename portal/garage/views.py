@@ -20,7 +20,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -202,10 +202,15 @@ def _live_part(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> Ht
     if current is None:
         raise Http404
     etag = f'"{current}"'
+    # Only an exact validator proves the asker was shown this work order (it is keyed to the
+    # owner): Django's conditional handling would also answer `If-None-Match: *`, which
+    # would tell anyone that a work order exists and its status.
+    sent = {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}
+    response = None
     if request.GET.get("v") == current:
         response = HttpResponse(status=204)
-    else:
-        response = get_conditional_response(request, etag=etag)
+    elif etag in sent or f"W/{etag}" in sent:
+        response = HttpResponse(status=304)
     if response is None:
         context = _work_order_context(request, shop_id, remote_id, current)
         shown = request.GET.get("v", "")

@@ -233,7 +233,7 @@ def boom(request):
     raise RuntimeError("boom")
 urls.urlpatterns.append(path("boom/", boom))
 Client(raise_request_exception=False).post(
-    "/boom/", {"email": "pat@example.com"}, HTTP_COOKIE="sessionid=s3cret",
+    "/boom/?token=l1nk", {"email": "pat@example.com"}, HTTP_COOKIE="sessionid=s3cret",
     HTTP_AUTHORIZATION="Bearer t0ken")
 sentry_sdk.flush()
 print(json.dumps(sent))
@@ -250,5 +250,5 @@ print(json.dumps(sent))
     assert len(events) == 1
     text = json.dumps(events)
     assert "RuntimeError" in text
-    for secret in ("pat@example.com", "s3cret", "t0ken"):
+    for secret in ("pat@example.com", "s3cret", "t0ken", "l1nk"):
         assert secret not in text

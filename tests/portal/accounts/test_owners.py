@@ -72,3 +72,13 @@ def test_a_page_for_owners_sends_a_visitor_to_sign_in_and_back(settings):
     assert response["Location"] == f"/owners/sign-in/?next={back}"
     sign_in(request, "pat@example.com", remember=False)
     assert view(request).content == b"garage"
+
+
+def test_an_owners_half_made_booking_ends_when_they_sign_out():
+    from portal.booking.visit import SESSION_KEY as VISIT
+
+    request = request_with_session()
+    sign_in(request, "pat@example.com", remember=False)
+    request.session[VISIT] = {"vehicle": {"remote_id": 7}, "who": {"phone": "+13125550143"}}
+    sign_out(request)
+    assert VISIT not in request.session

@@ -347,3 +347,17 @@ def test_a_failed_booking_whose_time_was_taken_meanwhile_is_not_retried(client, 
     assert response.status_code == 409 and "no longer free" in response.content.decode()
     failed.refresh_from_db()
     assert failed.state == Booking.State.FAILED and queued == []
+
+
+def test_a_retried_booking_that_fails_again_is_back_in_the_inbox(client, cast, shop, queued):
+    from portal.booking.tasks import _fail
+    from portal.dashboard.waiting import failures_of
+
+    failed = portal_booking(shop, a_weekday_at(shop, 15), state="failed", failure="Down")
+    client.force_login(cast.teammate)
+    client.post(answer_url(shop, failed), {"action": "retry"})
+    failed.refresh_from_db()
+    _fail(failed, "AutoSyncError: still down")
+    failed.refresh_from_db()
+    assert failed.state == Booking.State.FAILED and failed.answered_at is None
+    assert failed in failures_of(shop)

@@ -145,3 +145,12 @@ def test_the_pages_poll_after_the_session_ended_takes_the_page_to_sign_in(client
     answer = client.get(f"{page}status/?v=x", headers={"HX-Request": "true"})
     assert answer.status_code == 204 and answer.content == b""
     assert answer["HX-Redirect"] == f"/garage/sign-in/?next={page.replace('/', '%2F')}"
+
+
+def test_a_wildcard_validator_tells_another_owner_nothing_about_a_work_order(client, scene):
+    order = scene.tom_main.work_order
+    url = f"/garage/work-orders/{order.shop_id}/{order.remote_id}/status/"
+    garage_client(client, scene.owners.one_shop.email)
+    answer = client.get(url, headers={"If-None-Match": "*"})
+    assert answer.status_code == 404
+    assert "ETag" not in answer
