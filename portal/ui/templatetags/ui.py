@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
@@ -40,9 +40,14 @@ def money(amount: Decimal | float | int | str | None, currency: str) -> str:
     would round it to even); a float from a payload is read as the decimal it prints as."""
     if amount is None or amount == "":
         return ""
-    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
     unit, locale = _money_format(currency, settings.LANGUAGE_CODE)
-    rounded = value.quantize(unit, rounding=ROUND_HALF_UP) + 0  # + 0 turns -0.00 into 0.00
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+        rounded = value.quantize(unit, rounding=ROUND_HALF_UP) + 0  # + 0: -0.00 is 0.00
+    except (InvalidOperation, ValueError):
+        # Not an amount (a malformed payload, a value past Decimal's precision): shown as
+        # nothing rather than failing the page or the email around it.
+        return ""
     return format_currency(rounded, currency, locale=locale)
 
 

@@ -50,3 +50,8 @@ def test_money_reads_a_float_from_a_payload_as_the_decimal_it_prints_as():
 
 def test_money_shows_nothing_for_an_amount_not_known_yet():
     assert money(None, "USD") == ""
+
+
+@pytest.mark.parametrize("amount", ["abc", "3.402823466e+38", {"value": 1}])
+def test_money_shows_nothing_for_what_is_not_an_amount(amount):
+    assert money(amount, "USD") == ""
