@@ -22,7 +22,7 @@ app.autodiscover_tasks()
 def refuse_to_start_unsafe(**kwargs) -> None:
     """With DEBUG off, a worker or beat on unsafe settings stops at once (portal.checks).
     Celery logs and ignores a receiver's exception: the exit must be explicit."""
-    import sys
+    import logging
 
     import django
     from django.core.management.base import SystemCheckError
@@ -33,7 +33,7 @@ def refuse_to_start_unsafe(**kwargs) -> None:
     try:
         refuse_to_start_unsafe()
     except SystemCheckError as error:
-        print(error, file=sys.stderr)
+        logging.getLogger(__name__).critical("Refusing to start: %s", error)
         raise SystemExit(1) from error
 
 
