@@ -14,44 +14,25 @@ appointments in the mirror, which must not differ.
 import argparse
 import os
 import random
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.page_bench import production_on_this_machine  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import Gunicorn, drop_database, fresh_database_url  # noqa: E402
+from tests.support.servers import Gunicorn, drop_database  # noqa: E402
 
 APPOINTMENTS = 10_000
 #: 10,000 appointments in 30 days are about 17 in progress at any hour, day and night: with
 #: this many bays the busiest hours are full and the others offer times, so the list of free
 #: times is rendered, not only "No free times".
 BAYS = 20
-WORK = Path(tempfile.mkdtemp(prefix="booking-bench-"))
-DATABASE_URL = fresh_database_url(os.environ.get("DATABASE_URL"), WORK)
-# Production settings (DEBUG off) on this run's own database and var/ directory; plain HTTP.
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "benchmarks.booking_site",  # the portal, plus /bare/
-        "DEBUG": "0",
-        # Production code on this machine's SQLite and folder broker: skip the start checks.
-        "PORTAL_CHECK_ON_START": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "SECURE_SSL_REDIRECT": "0",
-        "VAR_DIR": str(WORK),
-        "DATABASE_URL": DATABASE_URL,
-        "LOG_LEVEL": "WARNING",
-    }
-)
+WORK, DATABASE_URL = production_on_this_machine("booking-bench-")
 
 
 def build_shop():

@@ -14,45 +14,26 @@ count with a handful of rows and with all of them, which must not differ.
 """
 
 import argparse
-import os
 import random
 import secrets
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.page_bench import production_on_this_machine  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import Gunicorn, drop_database, fresh_database_url  # noqa: E402
+from tests.support.servers import Gunicorn, drop_database  # noqa: E402
 
 WORK_ORDERS = 20_000
 PAYMENTS = 50_000
 CUSTOMERS = 6_000
 OPEN = 400  # work orders not invoiced yet (draft, in progress, waiting for parts, completed)
-WORK = Path(tempfile.mkdtemp(prefix="dashboard-bench-"))
-DATABASE_URL = fresh_database_url(os.environ.get("DATABASE_URL"), WORK)
-# Production settings (DEBUG off) on this run's own database and var/ directory; plain HTTP.
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "benchmarks.booking_site",  # the portal, plus /bare/
-        "DEBUG": "0",
-        # Production code on this machine's SQLite and folder broker: skip the start checks.
-        "PORTAL_CHECK_ON_START": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "SECURE_SSL_REDIRECT": "0",
-        "VAR_DIR": str(WORK),
-        "DATABASE_URL": DATABASE_URL,
-        "LOG_LEVEL": "WARNING",
-    }
-)
+WORK, DATABASE_URL = production_on_this_machine("dashboard-bench-")
 
 
 def build_shop():

@@ -12,41 +12,21 @@ Then each one's query count with 1 work order and with 50, which must not differ
 """
 
 import argparse
-import os
-import secrets
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.page_bench import production_on_this_machine  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import Gunicorn, drop_database, fresh_database_url  # noqa: E402
+from tests.support.servers import Gunicorn, drop_database  # noqa: E402
 
 WORK_ORDERS, PAYMENTS = 50, 200
 EMAIL = "olive@example.com"
-WORK = Path(tempfile.mkdtemp(prefix="garage-bench-"))
-DATABASE_URL = fresh_database_url(os.environ.get("DATABASE_URL"), WORK)
-# Production settings (DEBUG off) on this run's own database and var/ directory; plain HTTP.
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "benchmarks.booking_site",  # the portal, plus /bare/
-        "DEBUG": "0",
-        # Production code on this machine's SQLite and folder broker: skip the start checks.
-        "PORTAL_CHECK_ON_START": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "PORTAL_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "SECURE_SSL_REDIRECT": "0",
-        "VAR_DIR": str(WORK),
-        "DATABASE_URL": DATABASE_URL,
-        "LOG_LEVEL": "WARNING",
-    }
-)
+WORK, DATABASE_URL = production_on_this_machine("garage-bench-")
 
 
 def build_owner():
