@@ -222,8 +222,8 @@ def test_a_shop_connects_a_customer_books_and_follows_the_repair_to_the_payment(
     row = phone.get_by_role("link", name=re.compile(re.escape(order["number"])))
     reload_until(phone, row)
     row.first.click()
-    badge = phone.locator("#status-badge")
-    expect(badge).to_have_text("In progress")
+    badge = phone.locator("#status-badge")  # the later webhooks may still be on their way
+    expect(badge).to_have_text("In progress", timeout=LIVE_TIMEOUT)
     camera.shoot(phone, "phone-work-order-in-progress")
 
     # --- Completed at the shop: the open page follows by itself, no reload ----------------
