@@ -27,6 +27,8 @@ from tests.support.servers import (
 
 #: Where the journey keeps its screenshots (numbered in the journey's order) and its logs.
 JOURNEY_DIR = ROOT / "var" / "journey"
+#: Seconds added to every request to AutoSync's API.
+API_LATENCY = 0.3
 
 
 def broker_env() -> dict:
@@ -70,7 +72,13 @@ class System:
                 "--json",
             )
         )  # fmt: skip
-        self.sandbox = LiveSandbox(self.sandbox_db, log_path=logs / "sandbox.log").start()
+        # AutoSync is not on this machine: each API request takes a little while, so that a
+        # first sync lasts long enough to be watched.
+        self.sandbox = LiveSandbox(
+            self.sandbox_db,
+            env={"SANDBOX_FAULTS": f"latency=1:{API_LATENCY}"},
+            log_path=logs / "sandbox.log",
+        ).start()
         self.processes.append(self.sandbox)
         sandbox_log = open(logs / "sandbox-webhooks.log", "ab")  # noqa: SIM115
         sender = subprocess.Popen(
@@ -165,6 +173,7 @@ class Camera:
     def shoot(self, page, name: str) -> Path:
         self.count += 1
         path = self.directory / f"{self.count:02d}-{name}.png"
+        page.wait_for_load_state()  # its stylesheets too, not only what was waited for
         page.screenshot(path=str(path), full_page=True)
         return path
 
