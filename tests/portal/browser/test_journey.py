@@ -6,13 +6,15 @@ A shop owner signs up and connects two shops through AutoSync's consent, and wat
 first sync; a new customer books a visit on a phone; staff see it on the dashboard; the
 sandbox's simulator checks the car in, works on it and completes it; the customer, signed in
 by the emailed link, watches the status change without reloading, gets the "ready for pickup"
-email, and then sees the payment. Every step leaves a screenshot in var/journey/, and the
-journey fails on any console error, uncaught exception or CSP violation in any page.
+email, and then sees the payment. Every step leaves a screenshot in var/journey/ (the
+processes' logs are in var/journey/logs/), and the journey fails on any console error,
+uncaught exception or CSP violation in any page.
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.conf import settings
@@ -55,7 +57,9 @@ def problems(chromium):
         return context
 
     chromium.new_context = watched
-    return found
+    yield found
+    if found:  # also when the journey stopped earlier: they may say why
+        print("Console errors and uncaught exceptions:", *found, sep="\n")
 
 
 def new_page(chromium, viewport: dict):
@@ -64,31 +68,25 @@ def new_page(chromium, viewport: dict):
     return page
 
 
-def open_mail(page, base_url: str, subject: str | re.Pattern) -> None:
-    """Open the newest email with `subject` in the development mailbox, waiting for it (a
-    worker sends it)."""
-    from playwright.sync_api import expect
+def reload_until(page, locator, timeout: int = LIVE_TIMEOUT) -> None:
+    """Reload a page that does not update itself until `locator` is on it; fails after
+    `timeout` ms."""
+    deadline = time.monotonic() + timeout / 1000
+    while not locator.count():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not on {page.url} within {timeout / 1000:.0f} s: {locator}")
+        page.wait_for_timeout(500)
+        page.reload()
 
+
+def open_mail(page, base_url: str, subject: str | re.Pattern) -> None:
+    """Open the newest email with `subject` in the development mailbox, once a worker has
+    sent it."""
     page.goto(f"{base_url}/accounts/dev/mail/")
     link = page.get_by_role("link", name=subject).first
-    for _ in range(LIVE_TIMEOUT // 500):
-        if link.count():
-            break
-        page.wait_for_timeout(500)
-        page.reload()
-    expect(link).to_be_visible(timeout=1)
+    reload_until(page, link)
     link.click()
     page.get_by_role("heading", name=subject).wait_for()
-
-
-def reload_until(page, locator, timeout: int = LIVE_TIMEOUT) -> None:
-    """Reload a page that does not update itself until `locator` shows (bounded)."""
-    for _ in range(timeout // 500):
-        if locator.count():
-            return
-        page.wait_for_timeout(500)
-        page.reload()
-    locator.first.wait_for(timeout=1)
 
 
 def test_a_shop_connects_a_customer_books_and_follows_the_repair_to_the_payment(
