@@ -92,7 +92,6 @@ class System:
         self.processes.append(sender)
 
         var = self.work / "var"  # the portal processes' own: mail, filesystem broker, budget
-        self.mail_dir = var / "mail"
         env = {
             **os.environ,
             **broker_env(),
