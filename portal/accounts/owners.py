@@ -47,10 +47,13 @@ def owner_of(request: HttpRequest) -> Owner:
 
 def sign_in(request: HttpRequest, email: str, *, remember: bool) -> Owner:
     """Sign the owner in, in a new session key (no fixation). Without `remember` the session
-    ends with the browser; with it, it lasts OWNER_SESSION_REMEMBER_SECONDS."""
+    ends with the browser; with it, it lasts OWNER_SESSION_REMEMBER_SECONDS. A staff member
+    signed in in the same browser shares the session: its expiry stays staff's, so an owner
+    sign-in never makes a staff session outlive the browser or its own limits."""
     request.session.cycle_key()
     request.session[SESSION_KEY] = email.strip().lower()
-    request.session.set_expiry(settings.OWNER_SESSION_REMEMBER_SECONDS if remember else 0)
+    if not request.user.is_authenticated:
+        request.session.set_expiry(settings.OWNER_SESSION_REMEMBER_SECONDS if remember else 0)
     request.owner = owner = Owner(request.session[SESSION_KEY])
     owner_changed.send(sender=Owner, request=request)
     return owner

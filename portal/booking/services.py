@@ -138,6 +138,11 @@ class AlreadyAnswered(Exception):
     """Someone answered this first (another click, another teammate): nothing was done."""
 
 
+class StillConfirming(Exception):
+    """The booking is still being sent to AutoSync: its appointment may appear there after
+    staff looked, so a cancellation cannot be marked done yet. Nothing was done."""
+
+
 def approve_request(
     booking: Booking, user: User, reply: str = "", *, now: datetime | None = None
 ) -> None:
@@ -174,7 +179,10 @@ def _reinstate(
         Booking.objects.filter(pk=booking.pk).update(state=Booking.State.DECLINED)
         # Notice and horizon as they were when the owner booked: the time was valid then, and
         # staff answering late should not be what refuses it. It must still be ahead, though.
-        free = free_times(shop, day, minutes, now=min(now, current.created_at))
+        # Booking turned off stops new online bookings, not staff answering those made before.
+        rules = BookingSettings.for_shop(shop)
+        rules.enabled = True
+        free = free_times(shop, day, minutes, now=min(now, current.created_at), settings=rules)
         if booking.starts_at <= now or booking.starts_at not in free:
             raise SlotTaken(booking.starts_at, [])
         Booking.objects.filter(pk=booking.pk).update(
@@ -218,17 +226,25 @@ def dismiss_failed(booking: Booking, user: User, reply: str = "") -> None:
 def answer_change_request(change: ChangeRequest, user: User, outcome: str, reply: str = "") -> None:
     """Record staff's answer to an owner's change or cancel request, and email it. AutoSync's
     API cannot change an appointment, so staff make the change at AutoSync; "done" on a
-    cancellation also cancels the portal's booking (its time is free again)."""
+    cancellation also cancels the portal's booking (its time is free again). While the booking
+    is still being sent to AutoSync that would leave its appointment standing there once made,
+    so it raises StillConfirming instead."""
     if outcome not in (ChangeRequest.Outcome.DONE, ChangeRequest.Outcome.DECLINED):
         raise ValueError(f"Not an answer: {outcome}")
     now = timezone.now()
     with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=change.booking_id)
+        cancelled = (
+            outcome == ChangeRequest.Outcome.DONE and change.kind == ChangeRequest.Kind.CANCEL
+        )
+        if cancelled and booking.state == Booking.State.PENDING:
+            raise StillConfirming
         answered = ChangeRequest.objects.filter(
             pk=change.pk, outcome=ChangeRequest.Outcome.PENDING
         ).update(outcome=outcome, reply=reply, handled_at=now, handled_by=user)
         if not answered:
             raise AlreadyAnswered
-        if outcome == ChangeRequest.Outcome.DONE and change.kind == ChangeRequest.Kind.CANCEL:
+        if cancelled:
             Booking.objects.filter(pk=change.booking_id, state__in=Booking.HOLDING).update(
                 state=Booking.State.CANCELLED, updated_at=now
             )

@@ -146,6 +146,13 @@ def answer_change(request: StaffRequest, membership: Membership, change_id: int)
     except services.AlreadyAnswered:
         messages.info(request, f"{name}'s request was already answered.")
         return _answered(request, membership, status=409)
+    except services.StillConfirming:
+        messages.error(
+            request,
+            f"{name}'s visit is still being sent to AutoSync. Once it shows as confirmed, "
+            "cancel the appointment in AutoSync, then mark this done.",
+        )
+        return _answered(request, membership, status=409, kept=kept)
     messages.success(request, f"Answered {name}'s request: they will get an email.")
     return _answered(request, membership)
 

@@ -75,7 +75,9 @@ def autosync_webhook(request: HttpRequest) -> HttpResponse:
     signature = request.headers.get("X-AutoSync-Signature")
     if not verify_signature(raw, signature, settings.AUTOSYNC_WEBHOOK_SECRET):
         log.warning("Refused a webhook with a missing or bad signature")
-        books.count_refusal(WebhookRefusal.Reason.SIGNATURE, _named_shop(raw))
+        # Counted for no shop: anyone can send a body naming a shop, and only a signed one
+        # is AutoSync's word (the secret is the portal's, so a wrong one shows portal-wide).
+        books.count_refusal(WebhookRefusal.Reason.SIGNATURE, None)
         return JsonResponse({"error": "invalid signature"}, status=401)
     body, problem = _event(raw)
     if body is None:

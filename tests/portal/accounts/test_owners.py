@@ -20,9 +20,11 @@ pytestmark = pytest.mark.django_db
 
 
 def request_with_session(path: str = "/garage/"):
+    from django.contrib.auth.models import AnonymousUser
     from django.contrib.sessions.backends.db import SessionStore
 
     request = RequestFactory().get(path)
+    request.user = AnonymousUser()
     request.session = SessionStore()
     request.session.save()
     OwnerMiddleware(lambda r: HttpResponse())(request)
@@ -50,6 +52,16 @@ def test_keep_me_signed_in_makes_the_session_outlive_the_browser(settings):
     sign_in(request, "pat@example.com", remember=True)
     assert not request.session.get_expire_at_browser_close()
     assert request.session.get_expiry_age() == settings.OWNER_SESSION_REMEMBER_SECONDS
+
+
+def test_keep_me_signed_in_leaves_a_staff_sign_in_in_the_same_browser_its_own_expiry(cast):
+    request = request_with_session()
+    login(request, cast.owner, backend="django.contrib.auth.backends.ModelBackend")
+    staff_expiry = request.session.get_expiry_age()
+    sign_in(request, "pat@example.com", remember=True)
+    assert request.owner.is_authenticated
+    assert request.session.get("_session_expiry") is None
+    assert request.session.get_expiry_age() == staff_expiry
 
 
 def test_signing_out_forgets_the_owner_but_keeps_a_staff_sign_in(cast):

@@ -6,6 +6,8 @@ received and refused, "sync now", and the alerts at the top of the shop's pages.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from datetime import datetime, time, timedelta
 
@@ -15,7 +17,13 @@ from django.utils import timezone
 from portal.booking.models import OpeningHours
 from portal.dashboard.health import alerts_for, budget_by_hour
 from portal.mirror import books, tasks
-from portal.mirror.models import RequestCount, ResourceState, SyncRun, WebhookEvent
+from portal.mirror.models import (
+    RequestCount,
+    ResourceState,
+    SyncRun,
+    WebhookEvent,
+    WebhookRefusal,
+)
 from portal.mirror.resources import REGISTRY
 from portal.shops.models import Connection
 from tests.support.factories import customer
@@ -107,21 +115,39 @@ def test_the_page_counts_webhooks_received_and_refused_in_the_last_day(client, c
     assert "<dt>Refused, last 24 hours</dt><dd>1 " in page
 
 
-def test_the_receiver_counts_a_refused_delivery_against_the_shop_it_names(client, cast, settings):
+def test_the_receiver_counts_a_signed_but_unreadable_delivery_against_its_shop(
+    client, cast, settings
+):
     settings.AUTOSYNC_WEBHOOK_SECRET = "whsec_health"
-    body = json.dumps({"event": "customer.created", "shop_id": cast.shop.remote_id}).encode()
+    body = json.dumps(
+        {"event": "customer.created", "shop_id": cast.shop.remote_id, "data": [1]}
+    ).encode()
     for _ in range(2):
         response = client.post(
             "/webhooks/autosync/",
             data=body,
             content_type="application/json",
-            HTTP_X_AUTOSYNC_SIGNATURE="sha256=" + "0" * 64,
+            HTTP_X_AUTOSYNC_SIGNATURE=hmac.new(b"whsec_health", body, hashlib.sha256).hexdigest(),
         )
-        assert response.status_code == 401
-    unknown = json.dumps({"event": "customer.created", "shop_id": 123456789}).encode()
-    client.post("/webhooks/autosync/", data=unknown, content_type="application/json")
+        assert response.status_code == 400
     since = timezone.now() - timedelta(hours=1)
     assert books.refusals_since(cast.shop, since) == 2
+
+
+def test_a_stranger_cannot_raise_a_shops_refused_count_with_unsigned_deliveries(
+    client, cast, settings
+):
+    settings.AUTOSYNC_WEBHOOK_SECRET = "whsec_health"
+    body = json.dumps({"event": "customer.created", "shop_id": cast.shop.remote_id}).encode()
+    for signature in ("sha256=" + "0" * 64, None):
+        headers = {"HTTP_X_AUTOSYNC_SIGNATURE": signature} if signature else {}
+        response = client.post(
+            "/webhooks/autosync/", data=body, content_type="application/json", **headers
+        )
+        assert response.status_code == 401
+    since = timezone.now() - timedelta(hours=1)
+    assert books.refusals_since(cast.shop, since) == 0
+    assert WebhookRefusal.objects.get(shop_remote_id=0, reason="signature").count == 2
 
 
 # --- Sync now -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from portal.booking import emails, services
-from portal.booking.models import Booking, ChangeRequest
+from portal.booking.models import Booking, BookingSettings, ChangeRequest
 from tests.support.factories import appointment, portal_booking
 
 from .manage_support import a_weekday_at, manager, queued, shop  # noqa: F401
@@ -69,6 +69,18 @@ def test_approving_a_request_makes_it_pending_and_queues_its_confirmation(
     assert queued == [("confirm", request_.pk)]
     page = client.get(inbox_url(shop)).content.decode()
     assert "sent to AutoSync" in page and "Nothing waiting" in page
+
+
+def test_a_request_made_before_booking_was_turned_off_can_still_be_approved(
+    client, cast, shop, request_, queued
+):
+    BookingSettings.objects.filter(shop=shop).update(enabled=False)
+    client.force_login(cast.teammate)
+    response = client.post(answer_url(shop, request_), {"action": "approve"})
+    assert response.status_code == 302
+    request_.refresh_from_db()
+    assert request_.state == Booking.State.PENDING
+    assert queued == [("confirm", request_.pk)]
 
 
 def test_approving_a_request_whose_time_filled_up_meanwhile_is_refused_and_it_stays(
@@ -223,6 +235,23 @@ def test_a_cancel_request_marked_done_cancels_the_booking_and_tells_the_owner(
     assert "Cancelled in AutoSync" in mailoutbox[0].alternatives[0][0]
     page = client.get(f"/book/manage/{booking.manage_token}/").content.decode()
     assert "Done by the shop" in page and "Cancelled in AutoSync" in page
+
+
+def test_a_cancel_cannot_be_marked_done_while_the_booking_is_still_being_sent_to_autosync(
+    client, cast, shop, queued
+):
+    booking = portal_booking(shop, a_weekday_at(shop, 10), state="pending")
+    change = ChangeRequest.objects.create(booking=booking, kind="cancel")
+    client.force_login(cast.teammate)
+    response = client.post(change_url(shop, change), {"action": "done", "note": "Called them"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "still being sent to AutoSync" in page and ">Called them</textarea>" in page
+    change.refresh_from_db()
+    booking.refresh_from_db()
+    assert change.outcome == ChangeRequest.Outcome.PENDING
+    assert booking.state == Booking.State.PENDING
+    assert queued == []
 
 
 def test_a_change_request_declined_keeps_the_booking_and_shows_the_answer(
