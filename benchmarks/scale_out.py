@@ -10,9 +10,10 @@ The sandbox (gunicorn, at AutoSync's real rate limit of 100 requests a minute pe
 gets N businesses, one shop each, at `--scale`; its webhook sender and its simulator (`--speed`)
 run as Procfile.sandbox has them. The portal runs as the Procfile has it, in production
 settings: two `web` processes (gunicorn, 2 workers x 4 threads each) behind a round-robin
-proxy, one `worker-webhooks`, one `worker-sync`, exactly one `beat`. One staff user connects
-the N businesses through the real consent (benchmarks/soak.py's: portal sign-in, Connect,
-AutoSync sign-in, approve), four at a time, while the simulator makes changes in every shop.
+proxy, one `worker-webhooks` (or `--webhook-workers`), one `worker-sync`, exactly one `beat`.
+One staff user connects the N businesses through the real consent (benchmarks/soak.py's:
+portal sign-in, Connect, AutoSync sign-in, approve), four at a time, while the simulator makes
+changes in every shop.
 The beat's open-work-order poll and incremental sync are set to an hour, so that every list
 request a shop sends in the run is its first sync's.
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import json
@@ -208,15 +210,16 @@ def start(name: str, command: str, env: dict, work: Path) -> subprocess.Popen:
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
+    """One after the other, as supervisord does: TERM to the process (gunicorn and Celery
+    then stop their own children), KILL to its whole group if it is not gone in 20 s."""
     for process in processes:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
+            process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # anything of it left behind
+        process.wait()
 
 
 def wait_until_up(url: str, processes: list[subprocess.Popen], seconds: float = 120) -> None:
@@ -376,7 +379,10 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
             processes.append(
                 start(f"web{n}", portal["web"], {**env, "PORTAL_PORT": str(port)}, work)
             )
-        for name in ("worker-webhooks", "worker-sync", "beat"):
+        for n in range(1, args.webhook_workers + 1):
+            command = portal["worker-webhooks"].replace("-n webhooks@", f"-n webhooks{n}@")
+            processes.append(start(f"worker-webhooks{n}", command, env, work))
+        for name in ("worker-sync", "beat"):
             processes.append(start(name, portal[name], env, work))
         sender = read_procfile(ROOT / "Procfile.sandbox")
         sandbox_env = {**env, **SANDBOX_ENV}
@@ -384,6 +390,10 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
         wait_until_up(f"{proxy.url}/healthz", processes)
         time.sleep(3)  # the workers and beat finish starting
 
+        # The minimum before the simulator changes anything (it may add a page by the end).
+        before = {
+            b["shop"]: minimum_lists(sandbox.api_url, b["api_key"], b["shop"]) for b in businesses
+        }
         log_start = (work / "sandbox.log").stat().st_size
         print(
             f"  connecting {args.shops} shops through the consent, {CONSENTS_AT_ONCE} at a time, "
@@ -435,14 +445,15 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
                     "status": first.status,
                     "lists": requests["list"],
                     "details": requests["detail"],
-                    "minimum": minimum_lists(
+                    "minimum": before[business["shop"]],
+                    "minimum_after": minimum_lists(
                         sandbox.api_url, business["api_key"], business["shop"]
                     ),
                     "seconds": (first.finished_at - first.started_at).total_seconds(),
                 }
             )
     finally:
-        stop(processes)
+        stop(processes[::-1])  # who sends first: the sender, beat, workers, web processes
         if proxy:
             proxy.stop()
         sandbox.stop()
@@ -490,7 +501,9 @@ def report(args, result: dict) -> list[dict]:
     n = len(shops)
     lists = sum(s["lists"] for s in shops)
     minimum = sum(s["minimum"] for s in shops)
-    at_minimum = sum(s["lists"] <= s["minimum"] for s in shops)
+    minimum_after = sum(s["minimum_after"] for s in shops)
+    # The simulator adds records while the syncs run: a shop's minimum is between the two.
+    at_minimum = sum(s["minimum"] <= s["lists"] <= s["minimum_after"] for s in shops)
     failed = [s["name"] for s in shops if s["status"] != "done"]
     everything = sum(s["lists"] + s["details"] for s in shops)
     fresh = result["freshness"]
@@ -500,11 +513,15 @@ def report(args, result: dict) -> list[dict]:
     print(f"\nScale-out: {n} shops at {args.scale} scale, simulator at speed {args.speed}")
     print(
         f"  first-sync list requests: {lists} for {n} shops ({lists / n:.1f} a shop); "
-        f"minimum {minimum} ({minimum / n:.1f} a shop); {at_minimum}/{n} shops at the minimum"
+        f"minimum {minimum} ({minimum / n:.1f} a shop) before the simulator's changes, "
+        f"{minimum_after} after; {at_minimum}/{n} shops at their minimum"
     )
     for shop in shops:
-        if shop["lists"] > shop["minimum"]:
-            print(f"    {shop['name']}: {shop['lists']} list requests, minimum {shop['minimum']}")
+        if not shop["minimum"] <= shop["lists"] <= shop["minimum_after"]:
+            print(
+                f"    {shop['name']}: {shop['lists']} list requests, minimum {shop['minimum']} "
+                f"before the run's changes, {shop['minimum_after']} after"
+            )
     print(
         f"  every AutoSync request of the shops: {everything} ({everything / n:.1f} a shop: "
         "first-sync lists, open work orders' details, webhooks' follow-ups)"
@@ -531,7 +548,7 @@ def report(args, result: dict) -> list[dict]:
         {
             "figure": f"First-sync list requests per shop ({n} shops at once)",
             "value": f"{lists / n:.1f} ({at_minimum}/{n} shops at the minimum)",
-            "baseline": f"{minimum / n:.1f} (minimum)",
+            "baseline": f"{minimum / n:.1f} to {minimum_after / n:.1f} (minimum, before and after)",
             "target": "= minimum",
             "met": lists_met,
         },
@@ -585,6 +602,9 @@ def main() -> int:
     parser.add_argument("--shops", type=int, default=20, help="businesses to connect (20)")
     parser.add_argument("--scale", choices=("small", "demo"), default="demo", help="their size")
     parser.add_argument("--speed", type=float, default=5, help="the simulator's speed (5)")
+    parser.add_argument(
+        "--webhook-workers", type=int, default=1, help="worker-webhooks processes (1)"
+    )
     parser.add_argument("--timeout", type=float, default=1200, help="seconds for the syncs")
     parser.add_argument(
         "--database",
