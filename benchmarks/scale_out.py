@@ -394,6 +394,7 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
         before = {
             b["shop"]: minimum_lists(sandbox.api_url, b["api_key"], b["shop"]) for b in businesses
         }
+        time.sleep(1)  # gunicorn writes a request's access log line after its answer
         log_start = (work / "sandbox.log").stat().st_size
         print(
             f"  connecting {args.shops} shops through the consent, {CONSENTS_AT_ONCE} at a time, "
