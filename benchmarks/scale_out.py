@@ -49,6 +49,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from math import ceil
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -241,22 +242,33 @@ def wait_until_up(url: str, processes: list[subprocess.Popen], seconds: float = 
 
 # --- Measuring ------------------------------------------------------------------------------
 
-ACCESS = re.compile(r'"[A-Z]+ (/v1/shops/(\d+)/([a-z_]+)(/[^ ?]+)?)\S* HTTP/[\d.]+" (\d{3}) ')
+ACCESS = re.compile(r'"[A-Z]+ /v1/shops/(\d+)/([a-z_]+)(/[^ ?]+)?(\?\S*)? HTTP/[\d.]+" (\d{3}) ')
 STATUS = re.compile(r'" (\d{3}) ')
 
 
 def autosync_requests(log_text: str) -> tuple[dict[int, dict[str, int]], int]:
-    """From AutoSync's access log: each shop's requests (list, detail) and every 429."""
+    """From AutoSync's access log: each shop's requests (list, detail; and list pages asked
+    for more than once, by resource, filters and page number) and every 429."""
     per_shop: dict[int, dict[str, int]] = {}
+    pages: dict[int, set] = {}
     too_many = 0
     for line in log_text.splitlines():
         status = STATUS.search(line)
         if status and status.group(1) == "429":
             too_many += 1
         found = ACCESS.search(line)
-        if found:
-            counts = per_shop.setdefault(int(found.group(2)), {"list": 0, "detail": 0})
-            counts["detail" if found.group(4) else "list"] += 1
+        if not found:
+            continue
+        shop = int(found.group(1))
+        counts = per_shop.setdefault(shop, {"list": 0, "detail": 0, "repeated": 0})
+        if found.group(3):
+            counts["detail"] += 1
+            continue
+        counts["list"] += 1
+        page = (found.group(2), tuple(sorted(parse_qsl((found.group(4) or "?")[1:]))))
+        if page in pages.setdefault(shop, set()):
+            counts["repeated"] += 1
+        pages[shop].add(page)
     return per_shop, too_many
 
 
@@ -357,6 +369,7 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
             **os.environ,
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             "PYTHONUNBUFFERED": "1",
+            "LOG_LEVEL": "INFO",  # production's
             "PORTAL_BASE_URL": proxy.url,
             "ALLOWED_HOSTS": "127.0.0.1",
             "SESSION_COOKIE_SECURE": "0",
@@ -439,13 +452,14 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
         for business in businesses:
             shop = Shop.objects.get(remote_id=business["shop"])
             first = SyncRun.objects.filter(shop=shop, mode=SyncRun.Mode.FULL).earliest("created_at")
-            requests = per_shop.get(business["shop"], {"list": 0, "detail": 0})
+            requests = per_shop.get(business["shop"], {"list": 0, "detail": 0, "repeated": 0})
             shops.append(
                 {
                     "name": business["name"],
                     "status": first.status,
                     "lists": requests["list"],
                     "details": requests["detail"],
+                    "repeated": requests["repeated"],
                     "minimum": before[business["shop"]],
                     "minimum_after": minimum_lists(
                         sandbox.api_url, business["api_key"], business["shop"]
@@ -504,7 +518,11 @@ def report(args, result: dict) -> list[dict]:
     minimum = sum(s["minimum"] for s in shops)
     minimum_after = sum(s["minimum_after"] for s in shops)
     # The simulator adds records while the syncs run: a shop's minimum is between the two.
-    at_minimum = sum(s["minimum"] <= s["lists"] <= s["minimum_after"] for s in shops)
+    # At its minimum: each page once, as many as the records needed (between the two).
+    at_minimum = sum(
+        s["minimum"] <= s["lists"] <= s["minimum_after"] and not s["repeated"] for s in shops
+    )
+    repeated = sum(s["repeated"] for s in shops)
     failed = [s["name"] for s in shops if s["status"] != "done"]
     everything = sum(s["lists"] + s["details"] for s in shops)
     fresh = result["freshness"]
@@ -515,13 +533,15 @@ def report(args, result: dict) -> list[dict]:
     print(
         f"  first-sync list requests: {lists} for {n} shops ({lists / n:.1f} a shop); "
         f"minimum {minimum} ({minimum / n:.1f} a shop) before the simulator's changes, "
-        f"{minimum_after} after; {at_minimum}/{n} shops at their minimum"
+        f"{minimum_after} after; list pages asked for twice: {repeated}; "
+        f"{at_minimum}/{n} shops at their minimum"
     )
     for shop in shops:
-        if not shop["minimum"] <= shop["lists"] <= shop["minimum_after"]:
+        if shop["repeated"] or not shop["minimum"] <= shop["lists"] <= shop["minimum_after"]:
             print(
-                f"    {shop['name']}: {shop['lists']} list requests, minimum {shop['minimum']} "
-                f"before the run's changes, {shop['minimum_after']} after"
+                f"    {shop['name']}: {shop['lists']} list requests ({shop['repeated']} pages "
+                f"twice), minimum {shop['minimum']} before the run's changes, "
+                f"{shop['minimum_after']} after"
             )
     print(
         f"  every AutoSync request of the shops: {everything} ({everything / n:.1f} a shop: "
@@ -548,7 +568,8 @@ def report(args, result: dict) -> list[dict]:
     return [
         {
             "figure": f"First-sync list requests per shop ({n} shops at once)",
-            "value": f"{lists / n:.1f} ({at_minimum}/{n} shops at the minimum)",
+            "value": f"{lists / n:.1f} ({at_minimum}/{n} shops at the minimum, "
+            f"{repeated} pages twice)",
             "baseline": f"{minimum / n:.1f} to {minimum_after / n:.1f} (minimum, before and after)",
             "target": "= minimum",
             "met": lists_met,
