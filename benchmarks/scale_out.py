@@ -468,7 +468,8 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
                 }
             )
     finally:
-        stop(processes[::-1])  # who sends first: the sender, beat, workers, web processes
+        # Who sends first: the sender, beat, the web processes, then the workers.
+        stop(sorted(processes[::-1], key=lambda p: p.name.startswith("worker")))
         if proxy:
             proxy.stop()
         sandbox.stop()
