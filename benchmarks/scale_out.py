@@ -388,9 +388,12 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
         manage("create_demo_staff", env={**env, "DEBUG": "1"})
         manage("collectstatic", "--noinput", "-v0", env=env)
         portal = read_procfile(ROOT / "Procfile")
+        # Behind a load balancer gunicorn keeps connections open longer than the balancer
+        # does (its docs' advice): else a reused connection may be closed under a request.
+        web_env = {**env, "GUNICORN_CMD_ARGS": "--keep-alive 75"}
         for n, port in enumerate(web_ports, 1):
             processes.append(
-                start(f"web{n}", portal["web"], {**env, "PORTAL_PORT": str(port)}, work)
+                start(f"web{n}", portal["web"], {**web_env, "PORTAL_PORT": str(port)}, work)
             )
         for n in range(1, args.webhook_workers + 1):
             command = portal["worker-webhooks"].replace("-n webhooks@", f"-n webhooks{n}@")
