@@ -319,30 +319,42 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, ceil(p / 100 * len(ordered)) - 1)]
 
 
-class LoadAverage:
-    """The 1-minute load average, sampled every 5 s in a thread."""
+class Gauges:
+    """Sampled every 2 s in a thread: the 1-minute load average, and the connections open to
+    the portal's database (this script's own one included)."""
 
-    def __init__(self) -> None:
-        self.samples: list[float] = []
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.load: list[float] = []
+        self.connections: list[int] = []
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.sample, daemon=True)
 
     def sample(self) -> None:
-        while not self.done.wait(5):
-            self.samples.append(os.getloadavg()[0])
+        import psycopg
 
-    def __enter__(self) -> LoadAverage:
-        self.samples.append(os.getloadavg()[0])
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            while True:
+                self.load.append(os.getloadavg()[0])
+                self.connections.append(
+                    conn.execute(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    ).fetchone()[0]
+                )
+                if self.done.wait(2):
+                    return
+
+    def __enter__(self) -> Gauges:
         self.thread.start()
         return self
 
     def __exit__(self, *_) -> None:
         self.done.set()
         self.thread.join()
-        self.samples.append(os.getloadavg()[0])
 
     def __str__(self) -> str:
-        return f"mean {statistics.mean(self.samples):.1f}, max {max(self.samples):.1f}"
+        return f"mean {statistics.mean(self.load):.1f}, max {max(self.load):.1f}"
 
 
 # --- The run --------------------------------------------------------------------------------
@@ -419,7 +431,7 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
         )
         owner = Soak(work, args.speed)  # its consent, through the proxy
         owner.portal = proxy.url
-        with LoadAverage() as load:
+        with Gauges(os.environ["DATABASE_URL"]) as gauges:
             started = time.monotonic()
             processes.append(
                 start("sandbox-simulator", sender["sandbox-simulator"], sandbox_env, work)
@@ -468,6 +480,7 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
                         sandbox.api_url, business["api_key"], business["shop"]
                     ),
                     "seconds": (first.finished_at - first.started_at).total_seconds(),
+                    "queued": (first.started_at - first.created_at).total_seconds(),
                 }
             )
     finally:
@@ -482,7 +495,7 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
         "freshness": freshness,
         "connect_s": connected,
         "wall_s": wall,
-        "load": load,
+        "gauges": gauges,
     }
 
 
@@ -570,7 +583,16 @@ def report(args, result: dict) -> list[dict]:
         f"(consents {result['connect_s']:.0f} s; one first sync: median "
         f"{statistics.median(sync_times):.1f} s, max {max(sync_times):.1f} s)"
     )
-    print(f"  load average (1 min) during the run: {result['load']} on {os.cpu_count()} cores")
+    queued = [s["queued"] for s in shops]
+    print(
+        f"  a first sync's wait for the sync worker, from its consent: median "
+        f"{statistics.median(queued):.1f} s, max {max(queued):.1f} s"
+    )
+    print(
+        f"  connections to the portal's database: at most {max(result['gauges'].connections)} "
+        f"(median {statistics.median(result['gauges'].connections):.0f})"
+    )
+    print(f"  load average (1 min) during the run: {result['gauges']} on {os.cpu_count()} cores")
     lists_met = at_minimum == n and not failed
     webhook_workers = f"{args.webhook_workers} webhooks worker" + "s" * (args.webhook_workers > 1)
     return [
@@ -618,8 +640,22 @@ def report(args, result: dict) -> list[dict]:
             "met": None,
         },
         {
+            "figure": "First sync's wait for the sync worker (median / max)",
+            "value": f"{statistics.median(queued):.1f} s / {max(queued):.1f} s",
+            "baseline": "1 worker-sync, one sync at a time",
+            "target": "",
+            "met": None,
+        },
+        {
+            "figure": "Connections to the portal's PostgreSQL, at most",
+            "value": str(max(result["gauges"].connections)),
+            "baseline": "100 (PostgreSQL's default max_connections)",
+            "target": "",
+            "met": None,
+        },
+        {
             "figure": "Load average (1 min) during the scale-out run",
-            "value": str(result["load"]),
+            "value": str(result["gauges"]),
             "baseline": f"{os.cpu_count()} cores (shared)",
             "target": "",
             "met": None,
