@@ -10,7 +10,8 @@ The sandbox (gunicorn, at AutoSync's real rate limit of 100 requests a minute pe
 gets N businesses, one shop each, at `--scale`; its webhook sender and its simulator (`--speed`)
 run as Procfile.sandbox has them. The portal runs as the Procfile has it, in production
 settings: two `web` processes (gunicorn, 2 workers x 4 threads each) behind a round-robin
-proxy, one `worker-webhooks` (or `--webhook-workers`), one `worker-sync`, exactly one `beat`.
+proxy, one `worker-webhooks` (or `--webhook-workers`), one `worker-interactive`, one
+`worker-sync`, each with the Procfile's concurrency, and exactly one `beat`.
 One staff user connects the N businesses through the real consent (benchmarks/soak.py's:
 portal sign-in, Connect, AutoSync sign-in, approve), four at a time, while the simulator makes
 changes in every shop.
@@ -410,7 +411,7 @@ def run(args, work: Path, sandbox_db: SandboxDatabase, redis_urls: list[str]) ->
         for n in range(1, args.webhook_workers + 1):
             command = portal["worker-webhooks"].replace("-n webhooks@", f"-n webhooks{n}@")
             processes.append(start(f"worker-webhooks{n}", command, env, work))
-        for name in ("worker-sync", "beat"):
+        for name in ("worker-interactive", "worker-sync", "beat"):
             processes.append(start(name, portal[name], env, work))
         sender = read_procfile(ROOT / "Procfile.sandbox")
         sandbox_env = {**env, **SANDBOX_ENV}
@@ -548,7 +549,8 @@ def report(args, result: dict) -> list[dict]:
     sync_times = [s["seconds"] for s in shops]
     print(
         f"\nScale-out: {n} shops at {args.scale} scale, simulator at speed {args.speed}, "
-        f"2 web processes, {args.webhook_workers} worker-webhooks, 1 worker-sync, 1 beat"
+        f"2 web processes, {args.webhook_workers} worker-webhooks, 1 worker-interactive, "
+        "1 worker-sync, 1 beat (each worker with the Procfile's concurrency)"
     )
     print(
         f"  first-sync list requests: {lists} for {n} shops ({lists / n:.1f} a shop); "

@@ -478,8 +478,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # A sync's lease on its shop lasts this long past its last request (a crashed worker's shop
 # is free again after it).
 MIRROR_LEASE_SECONDS = envint("MIRROR_LEASE_SECONDS", 90)
-# Webhooks never queue behind a sync: `make run` and the deploy docs start one worker for
-# `webhooks,celery` and one for `sync`. Anything not listed stays on the default `celery`.
+# A queue per kind of work, so none waits behind another (the Procfile's workers, one pool
+# per queue; docs/deploy.md says when to add which): webhooks never wait behind a sync, nor a
+# booking's confirmation or a sign-in link behind a slow mail server. Anything not listed
+# stays on the default `celery` queue (the interactive worker takes it).
 CELERY_TASK_ROUTES = {
     "portal.mirror.tasks.process_event": {"queue": "webhooks"},
     "portal.mirror.tasks.sweep_events": {"queue": "webhooks"},
@@ -487,6 +489,13 @@ CELERY_TASK_ROUTES = {
     "portal.mirror.tasks.run_sync": {"queue": "sync"},
     "portal.mirror.tasks.schedule_syncs": {"queue": "sync"},
     "portal.mirror.tasks.resume_stalled_runs": {"queue": "sync"},
+    "portal.booking.tasks.confirm_booking": {"queue": "interactive"},
+    "portal.booking.tasks.sweep_pending_bookings": {"queue": "interactive"},
+    "portal.booking.tasks.send_email": {"queue": "email"},
+    "portal.booking.tasks.send_reminders": {"queue": "email"},
+    "portal.garage.tasks.send_sign_in": {"queue": "email"},
+    "portal.garage.tasks.send_notification": {"queue": "email"},
+    "portal.garage.tasks.sweep_notifications": {"queue": "email"},
 }
 # Webhook events (their bodies are personal data) are deleted this many days after arrival.
 MIRROR_WEBHOOK_RETENTION_DAYS = envint("MIRROR_WEBHOOK_RETENTION_DAYS", 7)

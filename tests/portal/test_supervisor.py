@@ -182,7 +182,7 @@ KeyError: 'id'
     ]
 
 
-def test_make_run_starts_the_webhook_and_sync_workers_on_their_queues():
+def test_make_run_starts_a_worker_pool_per_queue():
     processes = {}
     for procfile in PROCFILES:
         processes.update(read_procfile(procfile))
@@ -190,11 +190,29 @@ def test_make_run_starts_the_webhook_and_sync_workers_on_their_queues():
     assert set(processes) == {
         "web",
         "worker-webhooks",
+        "worker-interactive",
         "worker-sync",
         "beat",
         "sandbox",
         "sandbox-webhooks",
         "sandbox-simulator",
     }
-    assert "-Q webhooks,celery " in processes["worker-webhooks"]
+    assert "-Q webhooks " in processes["worker-webhooks"]
+    assert "-Q interactive,email,celery " in processes["worker-interactive"]
     assert "-Q sync " in processes["worker-sync"]
+
+
+def test_every_task_of_the_portal_goes_to_a_queue_a_worker_of_the_procfile_takes():
+    from portal.celery import app
+
+    consumed = set()
+    for command in read_procfile(PROCFILES[0]).values():
+        words = command.split()
+        if "worker" in words:
+            consumed.update(words[words.index("-Q") + 1].split(","))
+    app.loader.import_default_modules()
+    tasks = [name for name in app.tasks if name.startswith("portal.")]
+    assert len(tasks) >= 14, tasks
+    for name in tasks:
+        queue = app.amqp.router.route({}, name)["queue"].name
+        assert queue in consumed, f"{name} goes to {queue}, which no worker takes"

@@ -120,7 +120,11 @@ class System:
         )
         self.processes.append(self.portal)
         worker_log = open(logs / "workers.log", "ab")  # noqa: SIM115
-        for name, queues in (("journey-webhooks", "webhooks,celery"), ("journey-sync", "sync")):
+        for name, queues in (
+            ("journey-webhooks", "webhooks"),
+            ("journey-interactive", "interactive,email,celery"),
+            ("journey-sync", "sync"),
+        ):
             self.processes.append(celery_worker(env, name, worker_log, queues=queues))
         worker_log.close()
         return self

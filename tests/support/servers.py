@@ -229,11 +229,16 @@ class LiveSandbox:
 
 
 def celery_worker(
-    env: dict, name: str, log, loglevel: str = "INFO", queues: str = "webhooks,sync,celery"
+    env: dict, name: str, log, loglevel: str = "INFO", queues: str | None = None
 ) -> subprocess.Popen:
     """A real portal Celery worker (solo pool: one task at a time, killable as one process).
     `env` is the whole environment it runs with; by default it consumes every queue the
-    portal routes tasks to (settings.CELERY_TASK_ROUTES)."""
+    portal routes tasks to (settings.CELERY_TASK_ROUTES) and the default one."""
+    if queues is None:
+        from django.conf import settings
+
+        routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+        queues = ",".join(sorted(routed | {"celery"}))
     return subprocess.Popen(
         [
             sys.executable,
