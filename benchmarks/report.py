@@ -1,0 +1,322 @@
+"""`make bench`: every benchmark in benchmarks/ in turn, then one table of their figures,
+docs/benchmarks.md.
+
+Each script prints its own report and, given `--json PATH`, also writes its figures there as
+rows (`row`): the figure, the baseline measured beside it in the same run, its target, and
+whether it met it. This module runs the scripts one after the other (each one's output kept
+in var/bench/<script>.log, its rows in var/bench/<script>.json), describes the machine, and
+writes the table with the figures that missed listed under it.
+
+Run from the repository root: `.venv/bin/python -m benchmarks.report [--long]
+[--only staff_pages,booking_pages]`. `--long` gives the soak its full ten minutes; scripts
+left out by `--only`, and scripts that are not there, are in the table as "not run".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "docs" / "benchmarks.md"
+LOGS = ROOT / "var" / "bench"
+
+#: How the page benchmarks serve and load the portal (issue 14: gunicorn, 2 workers, 16
+#: concurrent connections).
+PAGES = ("--workers", "2", "--concurrency", "16")
+
+
+def row(
+    group: str,
+    figure: str,
+    value: str,
+    baseline: str = "",
+    target: str = "",
+    met: bool | None = None,
+) -> dict:
+    """One line of the table: strings as they are shown; `met` is None for a figure
+    reported without a target."""
+    return {
+        "group": group,
+        "figure": figure,
+        "value": value,
+        "baseline": baseline,
+        "target": target,
+        "met": met,
+    }
+
+
+def page_row(
+    group: str, page: str, mine: dict, bare: dict, *, share: float = 0.5, p95_ms: float = 50
+) -> dict:
+    """A page measured against the bare page in the same run (both as
+    `benchmarks.sandbox_lists.measure` returns them): at least `share` of the bare page's
+    requests per second, and a p95 under `p95_ms`."""
+    ratio = mine["rps"] / bare["rps"]
+    return row(
+        group,
+        page,
+        f"{mine['rps']:.0f} req/s ({ratio:.2f}x), p50 {mine['p50']:.1f} ms, "
+        f"p95 {mine['p95']:.1f} ms",
+        f"bare page {bare['rps']:.0f} req/s, p50 {bare['p50']:.1f} ms, p95 {bare['p95']:.1f} ms",
+        f"≥ {share:.2g}x the bare page's req/s, p95 < {p95_ms:.0f} ms",
+        ratio >= share and mine["p95"] < p95_ms,
+    )
+
+
+def write_rows(path: str | None, rows: list[dict]) -> None:
+    """The rows as `--json PATH` asks for them (nothing without a path)."""
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str  # benchmarks/<name>.py
+    group: str  # what the table calls its figures when it did not run
+    args: tuple[str, ...] = ()
+    long_args: tuple[str, ...] | None = None  # with --long, instead of `args`
+    env: dict = field(default_factory=dict)
+
+
+SCRIPTS = (
+    Script("sandbox_lists", "Sandbox lists"),
+    # The portal's settings default to production; this one runs on development defaults.
+    Script("portal_sync", "First sync", env={"DEBUG": "1"}),
+    Script("broker_stress", "Embedded broker"),
+    Script(
+        "soak",
+        "Soak",
+        args=("--duration", "120", "--settle", "120"),
+        long_args=("--duration", "600", "--settle", "180"),
+    ),
+    Script("scale_out", "Scale-out"),
+    Script("staff_pages", "Staff pages", PAGES),
+    Script("booking_pages", "Booking pages", PAGES),
+    Script("garage_pages", "Garage pages", PAGES),
+    Script("dashboard_pages", "Dashboard pages", PAGES),
+)
+
+
+@dataclass
+class Run:
+    script: Script
+    rows: list[dict]
+    seconds: float | None = None  # None: not run
+    load: str = ""  # the load average when it started
+    args: tuple[str, ...] = ()
+
+
+def load_average() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def run_script(script: Script, long: bool) -> Run:
+    """The script, its output in var/bench/<name>.log; its rows (a row saying it failed when
+    it exited with an error)."""
+    path = ROOT / "benchmarks" / f"{script.name}.py"
+    if not path.exists():
+        return Run(script, [row(script.group, f"{path.name}", "not run (no such script)")])
+    LOGS.mkdir(parents=True, exist_ok=True)
+    rows_path, log_path = LOGS / f"{script.name}.json", LOGS / f"{script.name}.log"
+    rows_path.unlink(missing_ok=True)
+    args = script.long_args if long and script.long_args is not None else script.args
+    command = [sys.executable, str(path), *args, "--json", str(rows_path)]
+    load, started = load_average(), time.monotonic()
+    print(f"==> {' '.join(command[1:])} (log: {log_path.relative_to(ROOT)})", flush=True)
+    with log_path.open("w") as log:
+        status = subprocess.run(
+            command, cwd=ROOT, env={**os.environ, **script.env}, stdout=log, stderr=log
+        ).returncode
+    seconds = time.monotonic() - started
+    rows = json.loads(rows_path.read_text()) if rows_path.exists() else []
+    if status != 0:
+        rows.append(
+            row(
+                script.group,
+                f"{path.name} run",
+                f"exited with status {status} (see var/bench/{log_path.name})",
+                met=False,
+            )
+        )
+    return Run(script, rows, seconds, load, args)
+
+
+# --- the document --------------------------------------------------------------------------
+
+
+def database(url: str | None) -> str:
+    """What a DATABASE_URL names, with PostgreSQL's version; SQLite when it is not set."""
+    if not url or url.startswith("sqlite"):
+        return "SQLite (a new file per run)"
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            url.replace("postgresql+psycopg", "postgresql"), connect_timeout=5
+        ) as c:
+            version = c.execute("SHOW server_version").fetchone()[0]
+        return f"PostgreSQL {version} (a new database per run)"
+    except Exception as error:  # described, not fatal: each script says more
+        return f"{url.split('://')[0]} (not reachable from here: {error})"
+
+
+def machine() -> dict[str, str]:
+    """The machine and software the figures were measured on."""
+    meminfo = Path("/proc/meminfo")
+    memory = next(
+        (
+            f"{int(line.split()[1]) / 2**20:.1f} GiB"
+            for line in (meminfo.read_text().splitlines() if meminfo.exists() else [])
+            if line.startswith("MemTotal:")
+        ),
+        "unknown",
+    )
+    cpuinfo = Path("/proc/cpuinfo")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in (cpuinfo.read_text().splitlines() if cpuinfo.exists() else [])
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    commit = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    import django
+    import gunicorn
+
+    return {
+        "processor": f"{os.cpu_count()} cores ({model})",
+        "memory": memory,
+        "system": platform.platform(),
+        "Python": platform.python_version(),
+        "software": f"Django {django.get_version()}, gunicorn {gunicorn.__version__}",
+        "portal database": database(os.environ.get("DATABASE_URL")),
+        "sandbox database": database(os.environ.get("SANDBOX_DATABASE_URL")),
+        "commit": commit or "unknown",
+    }
+
+
+def cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def verdict(met: bool | None) -> str:
+    return {True: "met", False: "**missed**", None: "—"}[met]
+
+
+def render(runs: list[Run], described: dict[str, str], started: str, load: str) -> str:
+    """docs/benchmarks.md: the machine, one table of every figure, and what missed."""
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`benchmarks/report.py`), which runs every script in",
+        "`benchmarks/` and collects the figures each writes with `--json`. Each figure stands",
+        "beside its baseline, measured in the same run on the same machine. Pages are served by",
+        "gunicorn (2 workers, 8 threads each, DEBUG off) and loaded over 16 concurrent",
+        "connections; the bare page is a Django view rendering the portal's own `base.html`",
+        "through the same middleware (`/bare/`, benchmarks/booking_urls.py).",
+        "",
+        "## The machine",
+        "",
+        f"- measured: {started}, load average (1 / 5 / 15 min) at the start {load}, "
+        f"at the end {load_average()}",
+    ]
+    lines += [f"- {name}: {value}" for name, value in described.items()]
+    lines += ["", "## The figures", ""]
+    lines += [
+        "| | figure | value | baseline (same run) | target | |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    previous = None
+    rows = [r for run in runs for r in run.rows]
+    for r in rows:
+        group = r["group"] if r["group"] != previous else ""
+        previous = r["group"]
+        lines.append(
+            "| "
+            + " | ".join(
+                cell(text)
+                for text in (
+                    f"**{group}**" if group else "",
+                    r["figure"],
+                    r["value"],
+                    r["baseline"],
+                    r["target"],
+                    verdict(r["met"]),
+                )
+            )
+            + " |"
+        )
+    lines += ["", "Each script's run (its whole output is in var/bench/<script>.log):", ""]
+    for run in runs:
+        if run.seconds is None:
+            lines.append(f"- `{run.script.name}.py`: not run")
+        else:
+            command = " ".join((f"{run.script.name}.py", *run.args))
+            lines.append(
+                f"- `{command}`: {run.seconds / 60:.1f} min, load average at its start {run.load}"
+            )
+    lines += [
+        "",
+        f"The whole run: {sum(run.seconds or 0 for run in runs) / 60:.0f} min.",
+        "",
+        "## What misses, and why",
+        "",
+    ]
+    missed = [r for r in rows if r["met"] is False]
+    if not missed:
+        lines.append("Every figure with a target met it.")
+    else:
+        lines += [
+            f"- {r['group']}, {r['figure']}: {r['value']} (target {r['target'] or '—'})"
+            for r in missed
+        ]
+        lines += [
+            "",
+            "<!-- The explanation below is written by hand after the run. -->",
+            "**Why:** _not written yet — whoever commits this table explains each miss here._",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--long", action="store_true", help="the soak's full ten minutes")
+    parser.add_argument("--only", default="", help="scripts to run, e.g. staff_pages,soak")
+    parser.add_argument("--output", default=str(OUTPUT))
+    args = parser.parse_args()
+    chosen = set(filter(None, args.only.split(",")))
+    unknown = chosen - {script.name for script in SCRIPTS}
+    if unknown:
+        parser.error(f"no such benchmark: {', '.join(sorted(unknown))}")
+
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = load_average()
+    described = machine()
+    runs = []
+    for script in SCRIPTS:
+        if chosen and script.name not in chosen:
+            runs.append(Run(script, [row(script.group, f"{script.name}.py", "not run")]))
+        else:
+            runs.append(run_script(script, args.long))
+    Path(args.output).write_text(render(runs, described, started, load))
+    print(f"==> {args.output}")
+
+
+if __name__ == "__main__":
+    main()
