@@ -326,7 +326,7 @@ def main() -> None:
             )
             # A third of the bare page; the unchanged refresh (204) at least as fast as it.
             share = 1.0 if name == "refresh" else 1 / 3
-            figure = {"overview": "dashboard", "refresh": "dashboard, unchanged refresh"}
+            figure = {"overview": "dashboard (overview)", "refresh": "its unchanged refresh"}
             rows.append(
                 page_row("Dashboard", figure.get(name, name), mine, bare, share=share, p95_ms=100)
             )

@@ -563,18 +563,15 @@ def webhooks_during_sync(db: SandboxDatabase, account: dict, samples: int, rows:
         f"  the sync: {run.status} in {elapsed:.0f} s, {run.requests} requests, "
         f"{run.attempts} task runs (rescheduled for: {', '.join(sorted(waits)) or 'nothing'})"
     )
-    for name, shown, (idle_latencies, during_latencies) in (
-        ("API write to mirror", percentiles(idle[0]), (idle[0], during[0])),
-        (
-            "webhook received to mirror (the portal's share)",
-            percentiles(idle[1]),
-            (idle[1], during[1]),
-        ),
+    for name, idle_latencies, during_latencies in (
+        ("API write to mirror", idle[0], during[0]),
+        ("webhook received to mirror (the portal's share)", idle[1], during[1]),
     ):
-        rows.append(freshness_row(f"{name}, idle", idle_latencies))
         rows.append(
             freshness_row(
-                f"{name}, during the large shop's first sync", during_latencies, f"idle: {shown}"
+                f"{name}, during the large shop's first sync",
+                during_latencies,
+                f"idle, just before: {percentiles(idle_latencies)}",
             )
         )
     rows.append(
