@@ -289,21 +289,20 @@ def iso_seconds(text: str) -> float | None:
 
 def rows_of(report: dict) -> list[dict]:
     """The soak's figures as rows of the table (benchmarks/report.py)."""
-    minutes = (
-        f"{report['duration_s'] / 60:.0f} min at simulator speed {report['simulator_speed']:g}"
-    )
+    seconds = report["duration_s"]
+    length = f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
     restarts = len(report["unexpected_exits"]) + len(report["gave_up"])
     return [
         row(
             "Soak",
-            f"the whole system, {minutes}",
-            "passed" if report["passed"] else "failed",
-            f"{restarts} restarts, {sum(report['tracebacks'].values())} tracebacks, "
+            f"the whole system, {length} at simulator speed {report['simulator_speed']:g}",
+            f"{'passed' if report['passed'] else 'failed'}: {restarts} restarts, "
+            f"{sum(report['tracebacks'].values())} tracebacks, "
             f"{len(report['mirror_differences'])} differences from AutoSync over "
             f"{report['workorders_compared']:,} work orders (settled "
             f"{report['settled_after_s']} s after the simulator stopped)",
-            "0 restarts, 0 tracebacks, mirror equal to AutoSync",
-            report["passed"],
+            target="0 restarts, 0 tracebacks, mirror equal to AutoSync",
+            met=report["passed"],
         ),
         row(
             "Soak",
@@ -324,19 +323,22 @@ def rows_of(report: dict) -> list[dict]:
             "webhook received → processed",
             f"p50 {report['received_to_processed_p50_s']:.2f} s, "
             f"p95 {report['received_to_processed_p95_s']:.2f} s",
-            f"event's timestamp (whole seconds) → processed: p50 "
-            f"{report['event_to_processed_p50_s']:.2f} s, "
-            f"p95 {report['event_to_processed_p95_s']:.2f} s",
-            "p95 < 2 s",
-            report["received_to_processed_p95_s"] < 2,
+            target="p95 < 2 s",
+            met=report["received_to_processed_p95_s"] < 2,
         ),
         row(
             "Soak",
-            "requests to AutoSync",
-            f"{report['autosync_requests_busiest_minute']} the busiest minute",
+            "AutoSync's change (its whole-second timestamp) → processed",
+            f"p50 {report['event_to_processed_p50_s']:.2f} s, "
+            f"p95 {report['event_to_processed_p95_s']:.2f} s",
+        ),
+        row(
+            "Soak",
+            "requests to AutoSync after the first syncs",
+            f"{report['autosync_requests_busiest_minute']} the busiest minute, "
             f"{report['autosync_requests']:,} in all",
-            "≤ 100 a minute (AutoSync's limit)",
-            report["autosync_requests_busiest_minute"] <= 100,
+            target="≤ 100 a minute (AutoSync's limit)",
+            met=report["autosync_requests_busiest_minute"] <= 100,
         ),
     ]
 
