@@ -100,13 +100,13 @@ SCRIPTS = (
         "soak",
         "Soak",
         args=("--duration", "120", "--settle", "120"),
-        long_args=("--duration", "600", "--settle", "180"),
+        long_args=(),  # its own defaults: ten minutes, three to settle
     ),
     Script("scale_out", "Scale-out"),
     Script("staff_pages", "Staff pages", PAGES),
     Script("booking_pages", "Booking pages", PAGES),
     Script("garage_pages", "Garage pages", PAGES),
-    Script("dashboard_pages", "Dashboard pages", PAGES),
+    Script("dashboard_pages", "Dashboard", PAGES),
 )
 
 
@@ -128,7 +128,7 @@ def run_script(script: Script, long: bool) -> Run:
     it exited with an error)."""
     path = ROOT / "benchmarks" / f"{script.name}.py"
     if not path.exists():
-        return Run(script, [row(script.group, f"{path.name}", "not run (no such script)")])
+        return Run(script, [row(script.group, path.name, "not run (no such script)")])
     LOGS.mkdir(parents=True, exist_ok=True)
     rows_path, log_path = LOGS / f"{script.name}.json", LOGS / f"{script.name}.log"
     rows_path.unlink(missing_ok=True)
@@ -151,6 +151,8 @@ def run_script(script: Script, long: bool) -> Run:
                 met=False,
             )
         )
+    missed = sum(r["met"] is False for r in rows)
+    print(f"    {seconds / 60:.1f} min: {len(rows)} figures, {missed} missed", flush=True)
     return Run(script, rows, seconds, load, args)
 
 
@@ -233,7 +235,9 @@ def render(runs: list[Run], described: dict[str, str], started: str, load: str) 
         "beside its baseline, measured in the same run on the same machine. Pages are served by",
         "gunicorn (2 workers, 8 threads each, DEBUG off) and loaded over 16 concurrent",
         "connections; the bare page is a Django view rendering the portal's own `base.html`",
-        "through the same middleware (`/bare/`, benchmarks/booking_urls.py).",
+        "through the same middleware (`/bare/`, benchmarks/booking_urls.py). On PostgreSQL:",
+        "`DATABASE_URL=postgresql://… SANDBOX_DATABASE_URL=postgresql://… make bench` (each",
+        "script makes a new database beside the one named, and drops it).",
         "",
         "## The machine",
         "",
