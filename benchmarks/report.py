@@ -133,12 +133,21 @@ def run_script(script: Script, long: bool) -> Run:
     rows_path, log_path = LOGS / f"{script.name}.json", LOGS / f"{script.name}.log"
     rows_path.unlink(missing_ok=True)
     args = script.long_args if long and script.long_args is not None else script.args
-    command = [sys.executable, str(path), *args, "--json", str(rows_path)]
+    command = [
+        str(path.relative_to(ROOT)),
+        *args,
+        "--json",
+        str(rows_path.relative_to(ROOT)),
+    ]
     load, started = load_average(), time.monotonic()
-    print(f"==> {' '.join(command[1:])} (log: {log_path.relative_to(ROOT)})", flush=True)
+    print(f"==> {' '.join(command)} (log: {log_path.relative_to(ROOT)})", flush=True)
     with log_path.open("w") as log:
         status = subprocess.run(
-            command, cwd=ROOT, env={**os.environ, **script.env}, stdout=log, stderr=log
+            [sys.executable, *command],
+            cwd=ROOT,
+            env={**os.environ, **script.env},
+            stdout=log,
+            stderr=log,
         ).returncode
     seconds = time.monotonic() - started
     rows = json.loads(rows_path.read_text()) if rows_path.exists() else []

@@ -15,6 +15,7 @@ import secrets
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,10 +48,13 @@ PER_PAGE = 100
 def measure(url: str, paths: list[str], headers: dict, concurrency: int, expect: int = 200) -> dict:
     """Request every path once over `concurrency` threads (each must answer `expect`);
     throughput and latencies."""
-    sessions = [requests.Session() for _ in range(concurrency)]
+    # One session per thread: each thread's connection is reused as soon as its last answer
+    # came. (Shared by index, a session opened extra connections that sat idle past the
+    # server's keep-alive timeout, and one closed as a request went out reset it.)
+    local = threading.local()
 
     def fetch(index: int) -> float:
-        session = sessions[index % concurrency]
+        session = local.__dict__.setdefault("session", requests.Session())
         started = time.perf_counter()
         response = session.get(url + paths[index], headers=headers, timeout=30)
         elapsed = time.perf_counter() - started
