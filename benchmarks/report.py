@@ -8,8 +8,9 @@ in var/bench/<script>.log, its rows in var/bench/<script>.json), describes the m
 writes the table with the figures that missed listed under it.
 
 Run from the repository root: `.venv/bin/python -m benchmarks.report [--long]
-[--only staff_pages,booking_pages]`. `--long` gives the soak its full ten minutes; scripts
-left out by `--only`, and scripts that are not there, are in the table as "not run".
+[--only staff_pages,booking_pages]`. `--long` gives the soak its full ten minutes. Scripts
+left out by `--only` show their last run's figures (kept in var/bench/, with the time each
+started); a script that is not there, or never ran, is in the table as "not run".
 """
 
 from __future__ import annotations
@@ -117,6 +118,21 @@ class Run:
     seconds: float | None = None  # None: not run
     load: str = ""  # the load average when it started
     args: tuple[str, ...] = ()
+    started: str = ""  # when, "HH:MM UTC"
+
+    def save(self) -> None:
+        """Kept in var/bench/<script>.run.json, for a later `--only` run to show again."""
+        record = {k: getattr(self, k) for k in ("rows", "seconds", "load", "args", "started")}
+        (LOGS / f"{self.script.name}.run.json").write_text(json.dumps(record, indent=2))
+
+    @classmethod
+    def last(cls, script: Script) -> Run:
+        """The script's last run, as `save` kept it ("not run" when there is none)."""
+        path = LOGS / f"{script.name}.run.json"
+        if not path.exists():
+            return cls(script, [row(script.group, f"{script.name}.py", "not run")])
+        record = json.loads(path.read_text())
+        return cls(script, **{**record, "args": tuple(record["args"])})
 
 
 def load_average() -> str:
@@ -140,6 +156,7 @@ def run_script(script: Script, long: bool) -> Run:
         str(rows_path.relative_to(ROOT)),
     ]
     load, started = load_average(), time.monotonic()
+    clock = datetime.now(UTC).strftime("%H:%M UTC")
     print(f"==> {' '.join(command)} (log: {log_path.relative_to(ROOT)})", flush=True)
     with log_path.open("w") as log:
         status = subprocess.run(
@@ -162,7 +179,9 @@ def run_script(script: Script, long: bool) -> Run:
         )
     missed = sum(r["met"] is False for r in rows)
     print(f"    {seconds / 60:.1f} min: {len(rows)} figures, {missed} missed", flush=True)
-    return Run(script, rows, seconds, load, args)
+    run = Run(script, rows, seconds, load, args, clock)
+    run.save()
+    return run
 
 
 # --- the document --------------------------------------------------------------------------
@@ -250,8 +269,8 @@ def render(runs: list[Run], described: dict[str, str], started: str, load: str) 
         "",
         "## The machine",
         "",
-        f"- measured: {started}, load average (1 / 5 / 15 min) at the start {load}, "
-        f"at the end {load_average()}",
+        f"- written: {started}; load average (1 / 5 / 15 min) when the run began {load}, "
+        f"at its end {load_average()}",
     ]
     lines += [f"- {name}: {value}" for name, value in described.items()]
     lines += ["", "## The figures", ""]
@@ -286,7 +305,8 @@ def render(runs: list[Run], described: dict[str, str], started: str, load: str) 
         else:
             command = " ".join((f"{run.script.name}.py", *run.args))
             lines.append(
-                f"- `{command}`: {run.seconds / 60:.1f} min, load average at its start {run.load}"
+                f"- `{command}`: started {run.started}, {run.seconds / 60:.1f} min, "
+                f"load average then {run.load}"
             )
     lines += [
         "",
@@ -314,7 +334,11 @@ def render(runs: list[Run], described: dict[str, str], started: str, load: str) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--long", action="store_true", help="the soak's full ten minutes")
-    parser.add_argument("--only", default="", help="scripts to run, e.g. staff_pages,soak")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="scripts to run, e.g. staff_pages,soak (the others: their last run's figures)",
+    )
     parser.add_argument("--output", default=str(OUTPUT))
     args = parser.parse_args()
     chosen = set(filter(None, args.only.split(",")))
@@ -328,7 +352,7 @@ def main() -> None:
     runs = []
     for script in SCRIPTS:
         if chosen and script.name not in chosen:
-            runs.append(Run(script, [row(script.group, f"{script.name}.py", "not run")]))
+            runs.append(Run.last(script))
         else:
             runs.append(run_script(script, args.long))
     Path(args.output).write_text(render(runs, described, started, load))

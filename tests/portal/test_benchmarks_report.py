@@ -31,6 +31,7 @@ def test_each_figure_stands_beside_its_baseline_and_target_with_its_verdict():
             ],
             seconds=90,
             load="1.00 / 0.50 / 0.20",
+            started="10:00 UTC",
         ),
         Run(
             Script("sandbox_lists", "Sandbox lists"),
@@ -48,8 +49,11 @@ def test_each_figure_stands_beside_its_baseline_and_target_with_its_verdict():
         "| **Sandbox lists** | customers | 200 req/s |  |  | — |",
     ]
     assert "- processor: 2 cores (a test)" in document
-    assert "at the start 0.10 / 0.10 / 0.10" in document
-    assert "- `booking_pages.py`: 1.5 min, load average at its start 1.00 / 0.50 / 0.20" in document
+    assert "when the run began 0.10 / 0.10 / 0.10" in document
+    assert (
+        "- `booking_pages.py`: started 10:00 UTC, 1.5 min, load average then 1.00 / 0.50 / 0.20"
+        in document
+    )
     assert "- `sandbox_lists.py`: not run" in document
 
 
@@ -96,3 +100,17 @@ def test_a_benchmark_that_is_not_there_is_in_the_table_as_not_run():
 
     assert run.rows == [row("Scale-out", "no_such_benchmark.py", "not run (no such script)")]
     assert run.seconds is None
+
+
+def test_a_benchmark_left_out_of_a_run_shows_its_last_figures(tmp_path, monkeypatch):
+    monkeypatch.setattr("benchmarks.report.LOGS", tmp_path)
+    soak = Script("soak", "Soak")
+    figure = row("Soak", "webhooks processed", "33 of 33 received", target="all", met=True)
+    Run(
+        soak, [figure], seconds=60, load="1.00", args=("--duration", "20"), started="09:00 UTC"
+    ).save()
+
+    assert Run.last(soak) == Run(soak, [figure], 60, "1.00", ("--duration", "20"), "09:00 UTC")
+    assert Run.last(Script("staff_pages", "Staff pages")).rows == [
+        row("Staff pages", "staff_pages.py", "not run")
+    ]
