@@ -50,11 +50,12 @@ browsers:
 		> /tmp/chromium-install.log 2>&1 || { cat /tmp/chromium-install.log; exit 1; }; }
 
 ## Every benchmark in benchmarks/, then one table of their figures: docs/benchmarks.md (each
-## script's output in var/bench/). `make bench LONG=1` gives the soak its full ten minutes.
+## script's output in var/bench/). `make bench LONG=1` gives the soak its full ten minutes;
+## `make bench ONLY=staff_pages,soak` runs those and keeps the others' last figures.
 bench: install
-	$(BIN)/python -m benchmarks.report $(if $(LONG),--long)
+	$(BIN)/python -m benchmarks.report $(if $(LONG),--long) $(if $(ONLY),--only $(ONLY))
 
-benchmarks: bench
+benchmarks: bench  # its former name
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
