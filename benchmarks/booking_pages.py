@@ -203,7 +203,8 @@ def main() -> None:
                 f"{mine['p50']:>8.1f}{mine['p95']:>8.1f} | {bare['rps']:>9.0f}"
                 f"{bare['p50']:>8.1f}{bare['p95']:>8.1f} | {mine['rps'] / bare['rps']:>5.2f}"
             )
-            rows.append(page_row("Booking pages", name, mine, bare))
+            spent = (costs[name], bare_cost)
+            rows.append(page_row("Booking pages", name, mine, bare, cpu_ms=spent))
         write_rows(args.json, rows)
         print(f"\nload average after: {load()}")
         print(

@@ -217,7 +217,8 @@ def main() -> None:
             # The poll that finds nothing new answers at least as fast as the bare page.
             share = 1.0 if "unchanged" in label else 0.5
             figure = "work order page" if label == "page" else f"its {label}"
-            rows.append(page_row("Garage pages", figure, mine, bare, share=share))
+            spent = (cpu[label], cpu["bare page"])
+            rows.append(page_row("Garage pages", figure, mine, bare, share=share, cpu_ms=spent))
         write_rows(args.json, rows)
         print(
             "\nCPU time per request, in process: "

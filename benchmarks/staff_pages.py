@@ -281,7 +281,8 @@ def main() -> None:
                 f"{mine['p50']:>8.1f}{mine['p95']:>8.1f} | {bare['rps']:>9.0f}"
                 f"{bare['p50']:>8.1f}{bare['p95']:>8.1f} | {mine['rps'] / bare['rps']:>5.2f}"
             )
-            rows.append(page_row("Staff pages", name, mine, bare))
+            spent = (cpu[name], cpu["bare"])
+            rows.append(page_row("Staff pages", name, mine, bare, cpu_ms=spent))
         write_rows(args.json, rows)
         print(
             "\nqueries: with one shop and an empty mirror -> with everything; ratio: page "

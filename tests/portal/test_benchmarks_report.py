@@ -114,3 +114,13 @@ def test_a_benchmark_left_out_of_a_run_shows_its_last_figures(tmp_path, monkeypa
     assert Run.last(Script("staff_pages", "Staff pages")).rows == [
         row("Staff pages", "staff_pages.py", "not run")
     ]
+
+
+def test_a_page_shows_its_processor_time_beside_the_bare_pages():
+    bare = {"rps": 400.0, "p50": 5.0, "p95": 9.0}
+    mine = {"rps": 100.0, "p50": 20.0, "p95": 40.0}
+
+    shown = page_row("Garage pages", "work order page", mine, bare, cpu_ms=(7.04, 0.81))
+
+    assert shown["value"].endswith("; 7.0 ms CPU")
+    assert shown["baseline"].endswith("; 0.8 ms CPU")
