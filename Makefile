@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run urls test test-sandbox test-portal lint install browsers benchmarks clean
+.PHONY: run urls test test-sandbox test-portal lint install browsers bench benchmarks clean
 
 # pip's output goes to .venv/install.log, shown only when the install fails.
 $(STAMP): pyproject.toml
@@ -49,12 +49,13 @@ browsers:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
 		> /tmp/chromium-install.log 2>&1 || { cat /tmp/chromium-install.log; exit 1; }; }
 
-benchmarks: install
-	$(BIN)/python benchmarks/sandbox_lists.py
-	DEBUG=1 $(BIN)/python benchmarks/portal_sync.py
-	$(BIN)/python benchmarks/booking_pages.py
-	$(BIN)/python benchmarks/garage_pages.py
-	$(BIN)/python benchmarks/dashboard_pages.py
+## Every benchmark in benchmarks/, then one table of their figures: docs/benchmarks.md (each
+## script's output in var/bench/). `make bench LONG=1` gives the soak its full ten minutes;
+## `make bench ONLY=staff_pages,soak` runs those and keeps the others' last figures.
+bench: install
+	$(BIN)/python -m benchmarks.report $(if $(LONG),--long) $(if $(ONLY),--only $(ONLY))
+
+benchmarks: bench  # its former name
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.page_bench import production_on_this_machine  # noqa: E402
+from benchmarks.report import page_row, write_rows  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
 from tests.support.servers import Gunicorn, drop_database  # noqa: E402
 
@@ -130,6 +131,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="per page")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--json", help="also write the figures here, as rows of the table")
     args = parser.parse_args()
 
     import django
@@ -191,6 +193,7 @@ def main() -> None:
         )
         print(header)
         print("-" * len(header))
+        rows = []
         for name, paths in pages.items():
             plan = [paths[i % len(paths)] for i in range(args.requests)]
             mine = measure(server.url, plan, {}, args.concurrency)
@@ -200,6 +203,9 @@ def main() -> None:
                 f"{mine['p50']:>8.1f}{mine['p95']:>8.1f} | {bare['rps']:>9.0f}"
                 f"{bare['p50']:>8.1f}{bare['p95']:>8.1f} | {mine['rps'] / bare['rps']:>5.2f}"
             )
+            spent = (costs[name], bare_cost)
+            rows.append(page_row("Booking pages", name, mine, bare, cpu_ms=spent))
+        write_rows(args.json, rows)
         print(f"\nload average after: {load()}")
         print(
             "queries: with 10 -> with 10,000 appointments; "

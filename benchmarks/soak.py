@@ -40,6 +40,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.report import row, write_rows  # noqa: E402
 from tests.support.servers import free_port  # noqa: E402
 
 PORTAL_QUERY = r"""
@@ -286,11 +287,68 @@ def iso_seconds(text: str) -> float | None:
         return None
 
 
+def rows_of(report: dict) -> list[dict]:
+    """The soak's figures as rows of the table (benchmarks/report.py)."""
+    seconds = report["duration_s"]
+    length = f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"
+    restarts = len(report["unexpected_exits"]) + len(report["gave_up"])
+    return [
+        row(
+            "Soak",
+            f"the whole system, {length} at simulator speed {report['simulator_speed']:g}",
+            f"{'passed' if report['passed'] else 'failed'}: {restarts} restarts, "
+            f"{sum(report['tracebacks'].values())} tracebacks, "
+            f"{len(report['mirror_differences'])} differences from AutoSync over "
+            f"{report['workorders_compared']:,} work orders (settled "
+            f"{report['settled_after_s']} s after the simulator stopped)",
+            target="0 restarts, 0 tracebacks, mirror equal to AutoSync",
+            met=report["passed"],
+        ),
+        row(
+            "Soak",
+            "first full syncs of Johnson's shops",
+            f"{report['first_sync_s']:.0f} s, {report['first_syncs_failed']} failed",
+            target="0 failed",
+            met=report["first_syncs_failed"] == 0,
+        ),
+        row(
+            "Soak",
+            "webhooks processed",
+            f"{report['webhooks_processed']:,} of {report['webhooks_received']:,} received",
+            target="all",
+            met=report["webhooks_processed"] == report["webhooks_received"],
+        ),
+        row(
+            "Soak",
+            "webhook received → processed",
+            f"p50 {report['received_to_processed_p50_s']:.2f} s, "
+            f"p95 {report['received_to_processed_p95_s']:.2f} s",
+            target="p95 < 2 s",
+            met=report["received_to_processed_p95_s"] < 2,
+        ),
+        row(
+            "Soak",
+            "AutoSync's change (its whole-second timestamp) → processed",
+            f"p50 {report['event_to_processed_p50_s']:.2f} s, "
+            f"p95 {report['event_to_processed_p95_s']:.2f} s",
+        ),
+        row(
+            "Soak",
+            "requests to AutoSync after the first syncs",
+            f"{report['autosync_requests_busiest_minute']} the busiest minute, "
+            f"{report['autosync_requests']:,} in all",
+            target="≤ 100 a minute (AutoSync's limit)",
+            met=report["autosync_requests_busiest_minute"] <= 100,
+        ),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=600, help="seconds of soak")
     parser.add_argument("--speed", type=float, default=4, help="the simulator's speed")
     parser.add_argument("--settle", type=float, default=180, help="seconds to catch up, at most")
+    parser.add_argument("--json", help="also write the figures here, as rows of the table")
     args = parser.parse_args()
 
     var = Path(tempfile.mkdtemp(prefix="soak-"))
@@ -379,6 +437,7 @@ def main() -> int:
         or report["first_syncs_failed"]
     )
     (var / "soak.json").write_text(json.dumps(report, indent=2))
+    write_rows(args.json, rows_of(report))
     print(json.dumps(report, indent=2))
     return 0 if report["passed"] else 1
 
