@@ -248,6 +248,8 @@ class Appointment(MirroredRecord):
         indexes = [
             models.Index(fields=["shop", "start_time"], name="mirror_appt_start"),
             models.Index(fields=["shop", "customer_remote_id"], name="mirror_appt_customer"),
+            # The dashboard's refresh: the latest sighting (a cancellation has no updated_at).
+            models.Index(fields=["shop", "observed_at"], name="mirror_appt_observed"),
         ]
 
 
@@ -258,6 +260,9 @@ class Payment(MirroredRecord):
     method = models.CharField(max_length=32, blank=True)
     status = models.CharField(max_length=32, blank=True)
     remote_created_at = models.DateTimeField(null=True, blank=True)
+    # When the mirror first saw as refunded a payment it had seen taken: AutoSync marks a
+    # refund without saying when. None for a payment that was refunded when first seen.
+    refunded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(MirroredRecord.Meta):
         indexes = [
@@ -265,6 +270,9 @@ class Payment(MirroredRecord):
             models.Index(fields=["shop", "customer_remote_id"], name="mirror_payment_customer"),
             # The dashboard's revenue per day, week and month, and its recent payments.
             models.Index(fields=["shop", "remote_created_at"], name="mirror_payment_created"),
+            # The dashboard's refunds per day, and its refresh (the latest sighting).
+            models.Index(fields=["shop", "refunded_at"], name="mirror_payment_refunded"),
+            models.Index(fields=["shop", "observed_at"], name="mirror_payment_observed"),
         ]
 
 
