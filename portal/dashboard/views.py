@@ -273,7 +273,8 @@ def _abbreviation(status: str) -> str:
 @vary_on_headers("HX-Request", SEEN_HEADER)
 def work_board(request: StaffRequest, membership: Membership) -> HttpResponse:
     """The open work orders by status, longest waiting first: search, a status, stuck only,
-    pages of PER_PAGE. htmx swaps the board alone (search, paging, refresh)."""
+    pages of PER_PAGE. htmx swaps the board alone (search, paging, refresh), the alerts at
+    its top with it."""
     live = bool(request.htmx)
     if live and (unchanged := _unchanged(request, membership)):
         return unchanged
@@ -301,6 +302,7 @@ def work_board(request: StaffRequest, membership: Membership) -> HttpResponse:
             "status": status,
             "stuck_only": stuck_only,
             "definitions": figures.DEFINITIONS,
+            "alerts": health.alerts_for(shop),
         }
 
     part = live_part(request, membership, "dashboard/board.html#board", board_context)
@@ -315,6 +317,5 @@ def work_board(request: StaffRequest, membership: Membership) -> HttpResponse:
         "stuck_only": stuck_only,
         "statuses": [(name, badge(name).label) for name in OPEN_STATUSES],
         "other_shops": _switcher(request, membership),
-        "alerts": health.alerts_for(shop),
     }
     return render(request, "dashboard/board.html", context)
