@@ -131,19 +131,20 @@ def calendar(shop: Shop, now: datetime | None = None) -> Calendar:
 
 
 def takings(shop: Shop) -> QuerySet[Payment]:
-    """The shop's payments that were money taken: succeeded, or refunded since."""
-    return Payment.objects.of(shop).live().filter(status__in=(SUCCEEDED, REFUNDED))
-
-
-def refunds(shop: Shop) -> QuerySet[Payment]:
-    """The shop's refunded payments, annotated with `refund_time`: when the mirror saw the
-    refund, or (refunded before the mirror saw it taken) when the payment was taken."""
+    """The shop's payments that count as money taken: succeeded, or refunded since (the refund
+    is counted apart, when it happened). A payment refunded before the mirror saw it taken
+    (no `refunded_at`) is left out: taken and given back, it nets out on the day it was taken,
+    the closest the portal can tell."""
     return (
         Payment.objects.of(shop)
         .live()
-        .filter(status=REFUNDED)
-        .alias(refund_time=Coalesce("refunded_at", "remote_created_at"))
+        .filter(Q(status=SUCCEEDED) | Q(status=REFUNDED, refunded_at__isnull=False))
     )
+
+
+def refunds(shop: Shop) -> QuerySet[Payment]:
+    """The shop's payments refunded since the mirror saw them taken."""
+    return Payment.objects.of(shop).live().filter(status=REFUNDED, refunded_at__isnull=False)
 
 
 @dataclass(frozen=True)
@@ -161,21 +162,13 @@ DAYS = 30
 def revenue(shop: Shop, cal: Calendar) -> Revenue:
     """Money taken less money refunded, today, this week, this month and on each of the last
     DAYS days, zero when none: two queries (takings by when they were taken, refunds by when
-    they happened), each a sum per period over an index of the payments' times."""
+    the mirror saw them), each a sum per period over an index of the payments' times."""
     dates = [cal.today - timedelta(days=DAYS - 1 - n) for n in range(DAYS)]
     starts = sorted({cal.month_start, *(cal.start_of(day) for day in dates)})
     taken = _per_period(
         takings(shop), "remote_created_at", starts, cal.day_end, total=Sum("amount")
     )
-    refunded = refunds(shop).filter(
-        Q(refunded_at__gte=starts[0], refunded_at__lt=cal.day_end)
-        | Q(
-            refunded_at__isnull=True,
-            remote_created_at__gte=starts[0],
-            remote_created_at__lt=cal.day_end,
-        )
-    )
-    returned = _per_period(refunded, "refund_time", starts, cal.day_end, total=Sum("amount"))
+    returned = _per_period(refunds(shop), "refunded_at", starts, cal.day_end, total=Sum("amount"))
     net = {
         start: (plus or Decimal(0)) - (minus or Decimal(0))
         for start, plus, minus in zip(starts, taken, returned, strict=True)

@@ -133,7 +133,12 @@ class WorkOrder(MirroredRecord):
             models.Index(fields=["shop", "customer_remote_id"], name="mirror_wo_customer"),
             models.Index(fields=["shop", "status"], name="mirror_wo_status"),
             models.Index(fields=["shop", "vehicle_remote_id"], name="mirror_wo_vehicle"),
-            models.Index(fields=["shop", "remote_created_at"], name="mirror_wo_created"),
+            # Work orders opened in a period (the dashboard's car count reads the vehicle and
+            # whether the row is live from the index alone).
+            models.Index(
+                fields=["shop", "remote_created_at", "vehicle_remote_id", "removed_at"],
+                name="mirror_wo_opened",
+            ),
             # The dashboard's average repair order: work orders completed in a period.
             models.Index(fields=["shop", "completed_at"], name="mirror_wo_completed"),
             # The dashboard's refresh: the shop's latest change, read from the index's end.
@@ -268,8 +273,19 @@ class Payment(MirroredRecord):
         indexes = [
             models.Index(fields=["shop", "work_order_remote_id"], name="mirror_payment_wo"),
             models.Index(fields=["shop", "customer_remote_id"], name="mirror_payment_customer"),
-            # The dashboard's revenue per day, week and month, and its recent payments.
-            models.Index(fields=["shop", "remote_created_at"], name="mirror_payment_created"),
+            # The dashboard's revenue per day, week and month (read from the index alone: a
+            # month of payments is thousands of rows), and its recent payments.
+            models.Index(
+                fields=[
+                    "shop",
+                    "remote_created_at",
+                    "status",
+                    "amount",
+                    "refunded_at",
+                    "removed_at",
+                ],
+                name="mirror_payment_taken",
+            ),
             # The dashboard's refunds per day, and its refresh (the latest sighting).
             models.Index(fields=["shop", "refunded_at"], name="mirror_payment_refunded"),
             models.Index(fields=["shop", "observed_at"], name="mirror_payment_observed"),
