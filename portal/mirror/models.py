@@ -300,6 +300,12 @@ class Part(MirroredRecord):
     price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     reorder_threshold = models.IntegerField(null=True, blank=True)
 
+    class Meta(MirroredRecord.Meta):
+        indexes = [
+            # The dashboard's refresh: the shop's latest stock change, read from the index's end.
+            models.Index(fields=["shop", "remote_updated_at"], name="mirror_part_updated"),
+        ]
+
 
 class Employee(MirroredRecord):
     first_name = models.CharField(max_length=255, blank=True)
