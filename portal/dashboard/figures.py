@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -40,6 +42,7 @@ from portal.mirror.models import (
     LineItem,
     Part,
     Payment,
+    ResourceState,
     ShopNotice,
     Vehicle,
     WorkOrder,
@@ -47,6 +50,8 @@ from portal.mirror.models import (
 )
 from portal.shops.models import Shop
 from portal.ui.statuses import badge
+
+from .models import STUCK_STATUSES, StuckThreshold
 
 #: What each figure counts, shown beside it.
 DEFINITIONS = {
@@ -60,9 +65,11 @@ DEFINITIONS = {
     ),
     "open": "Work orders not invoiced yet, by their status in AutoSync now.",
     "revenue": (
-        "Payments taken in the period, by the time they were taken, less refunded ones. "
-        "AutoSync marks a refunded payment as refunded without saying when, so a refund "
-        "comes off the day the payment was taken. Weeks start on Monday."
+        "Payments that succeeded in the period, by the time they were taken, less the "
+        "refunds made in the period. AutoSync marks a payment refunded without saying when: "
+        "a refund counts from when the portal first saw it (within minutes), or, for a "
+        "payment already refunded when the portal first saw it, on the day it was taken. "
+        "Payments in any other status are left out. Weeks start on Monday."
     ),
     "average": (
         "Work orders completed this month (completed or invoiced): their totals, tax "
@@ -76,7 +83,9 @@ DEFINITIONS = {
         "that status."
     ),
 }
-#: Refunded payments (AutoSync keeps the payment and marks it); other statuses count.
+#: A payment's statuses: money taken, and money taken then given back (AutoSync keeps the
+#: payment and marks it). Any other status is not money taken.
+SUCCEEDED = "succeeded"
 REFUNDED = "refunded"
 #: A day before any work order: "no earlier status seen".
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -122,8 +131,20 @@ def calendar(shop: Shop, now: datetime | None = None) -> Calendar:
 
 
 def takings(shop: Shop) -> QuerySet[Payment]:
-    """The shop's payments that count as money taken: live, not refunded."""
-    return Payment.objects.of(shop).live().exclude(status=REFUNDED)
+    """The shop's payments that count as money taken: succeeded, or refunded since (the refund
+    is counted apart, when it happened). A payment refunded before the mirror saw it taken
+    (no `refunded_at`) is left out: taken and given back, it nets out on the day it was taken,
+    the closest the portal can tell."""
+    return (
+        Payment.objects.of(shop)
+        .live()
+        .filter(Q(status=SUCCEEDED) | Q(status=REFUNDED, refunded_at__isnull=False))
+    )
+
+
+def refunds(shop: Shop) -> QuerySet[Payment]:
+    """The shop's payments refunded since the mirror saw them taken."""
+    return Payment.objects.of(shop).live().filter(status=REFUNDED, refunded_at__isnull=False)
 
 
 @dataclass(frozen=True)
@@ -139,40 +160,28 @@ DAYS = 30
 
 
 def revenue(shop: Shop, cal: Calendar) -> Revenue:
-    """Money taken today, this week, this month and on each of the last DAYS days, zero when
-    none: one query over the payments' time index, each total a filtered sum."""
+    """Money taken less money refunded, today, this week, this month and on each of the last
+    DAYS days, zero when none: two queries (takings by when they were taken, refunds by when
+    the mirror saw them), each a sum per period over an index of the payments' times."""
     dates = [cal.today - timedelta(days=DAYS - 1 - n) for n in range(DAYS)]
-    starts = [cal.start_of(day) for day in dates]
-    periods = {
-        "today": (cal.day_start, cal.day_end),
-        "week": (cal.week_start, cal.day_end),
-        "month": (cal.month_start, cal.day_end),
-        **{
-            f"d{n}": (start, end)
-            for n, (start, end) in enumerate(zip(starts, [*starts[1:], cal.day_end], strict=True))
-        },
-    }
-    totals = (
-        takings(shop)
-        .filter(
-            remote_created_at__gte=min(start for start, _ in periods.values()),
-            remote_created_at__lt=cal.day_end,
-        )
-        .aggregate(
-            **{
-                name: Sum(
-                    "amount", filter=Q(remote_created_at__gte=start, remote_created_at__lt=end)
-                )
-                for name, (start, end) in periods.items()
-            }
-        )
+    starts = sorted({cal.month_start, *(cal.start_of(day) for day in dates)})
+    taken = _per_period(
+        takings(shop), "remote_created_at", starts, cal.day_end, total=Sum("amount")
     )
-    amounts = {name: total or Decimal(0) for name, total in totals.items()}
+    returned = _per_period(refunds(shop), "refunded_at", starts, cal.day_end, total=Sum("amount"))
+    net = {
+        start: (plus or Decimal(0)) - (minus or Decimal(0))
+        for start, plus, minus in zip(starts, taken, returned, strict=True)
+    }
+
+    def since(moment: datetime) -> Decimal:
+        return sum((amount for start, amount in net.items() if start >= moment), Decimal(0))
+
     return Revenue(
-        today=amounts["today"],
-        week=amounts["week"],
-        month=amounts["month"],
-        per_day=[(day, amounts[f"d{n}"]) for n, day in enumerate(dates)],
+        today=net[cal.day_start],
+        week=since(cal.week_start),
+        month=since(cal.month_start),
+        per_day=[(day, net[cal.start_of(day)]) for day in dates],
     )
 
 
@@ -200,19 +209,26 @@ def average_repair_order(shop: Shop, cal: Calendar) -> AverageOrder:
     return AverageOrder(amount, result["count"])
 
 
-def _per_period(rows: QuerySet, field: str, starts: list[datetime], end: datetime, total) -> list:
-    """`total(filter=…)` (an aggregate) of `rows` in each period from one start to the next
-    (the last up to `end`), in one query. The boundaries are the shop's local midnights,
-    computed here: the database converts no time zone per row (SQLite would call Python for
-    each), and a day of a daylight saving change is the 23 or 25 hours it really is."""
-    bounds = [*starts, end]
-    totals = rows.filter(**{f"{field}__gte": bounds[0], f"{field}__lt": end}).aggregate(
-        **{
-            f"p{n}": total(filter=Q(**{f"{field}__gte": bounds[n], f"{field}__lt": bounds[n + 1]}))
-            for n in range(len(starts))
-        }
+def _per_period(rows: QuerySet, field: str, starts: list[datetime], end: datetime, total):
+    """`total` (an aggregate) of `rows` in each period from one start to the next (the last up
+    to `end`), None for a period without rows: one query, grouped by period. The boundaries
+    are the shop's local midnights, computed here: the database converts no time zone per row
+    (SQLite would call Python for each), and a day of a daylight saving change is the 23 or 25
+    hours it really is."""
+    period = Case(
+        *(When(**{f"{field}__lt": bound}, then=Value(n)) for n, bound in enumerate(starts[1:])),
+        default=Value(len(starts) - 1),
+        output_field=IntegerField(),
     )
-    return [totals[f"p{n}"] for n in range(len(starts))]
+    totals = dict(
+        rows.filter(**{f"{field}__gte": starts[0], f"{field}__lt": end})
+        .annotate(period=period)
+        .values("period")
+        .annotate(total=total)
+        .order_by()
+        .values_list("period", "total")
+    )
+    return [totals.get(n) for n in range(len(starts))]
 
 
 def recent_payments(shop: Shop, limit: int = 8) -> list[Payment]:
@@ -258,9 +274,9 @@ def cars_per_week(shop: Shop, cal: Calendar, weeks: int = 8) -> list[tuple[date,
         "remote_created_at",
         [cal.start_of(day) for day in mondays],
         cal.day_end,
-        lambda **kwargs: Count("vehicle_remote_id", distinct=True, **kwargs),
+        total=Count("vehicle_remote_id", distinct=True),
     )
-    return list(zip(mondays, counts, strict=True))
+    return [(monday, count or 0) for monday, count in zip(mondays, counts, strict=True)]
 
 
 def _booked_online(shop: Shop):
@@ -632,27 +648,57 @@ def low_parts(shop: Shop, limit: int = 20) -> list[LowPart]:
 
 # --- What changed ------------------------------------------------------------------------------
 
+#: What the dashboard shows changes one of these, each read from the end of an index or a
+#: unique key of the shop's rows. A work order changes its AutoSync `updated_at` (and a new
+#: one has the highest id), a part its `updated_at`, a portal booking its own `updated_at`.
+#: AutoSync sends payments and appointments without an `updated_at`: a refund or a
+#: cancellation shows as a newer sighting (`observed_at`, which every write moves on). Then
+#: the shop's stuck thresholds, and its sync's books (a resource failing, or done arriving,
+#: changes the alerts at the top).
+_VERSION_SQL = """
+SELECT
+  (SELECT remote_id FROM {work_order} WHERE shop_id = %(shop)s
+     ORDER BY remote_id DESC LIMIT 1),
+  (SELECT remote_updated_at FROM {work_order} WHERE shop_id = %(shop)s
+     AND remote_updated_at IS NOT NULL ORDER BY remote_updated_at DESC LIMIT 1),
+  (SELECT observed_at FROM {payment} WHERE shop_id = %(shop)s
+     ORDER BY observed_at DESC LIMIT 1),
+  (SELECT observed_at FROM {appointment} WHERE shop_id = %(shop)s
+     ORDER BY observed_at DESC LIMIT 1),
+  (SELECT remote_updated_at FROM {part} WHERE shop_id = %(shop)s
+     AND remote_updated_at IS NOT NULL ORDER BY remote_updated_at DESC LIMIT 1),
+  (SELECT updated_at FROM {booking} WHERE shop_id = %(shop)s
+     ORDER BY updated_at DESC LIMIT 1),
+  (SELECT hours FROM {threshold} WHERE shop_id = %(shop)s AND status = %(draft)s),
+  (SELECT hours FROM {threshold} WHERE shop_id = %(shop)s AND status = %(in_progress)s),
+  (SELECT hours FROM {threshold} WHERE shop_id = %(shop)s AND status = %(waiting_parts)s),
+  (SELECT MAX(last_error_at) FROM {resource_state} WHERE shop_id = %(shop)s),
+  (SELECT COUNT(completed_at) FROM {resource_state} WHERE shop_id = %(shop)s)
+"""
+
+
+@cache
+def _version_sql() -> str:
+    tables = {
+        "work_order": WorkOrder,
+        "payment": Payment,
+        "appointment": Appointment,
+        "part": Part,
+        "booking": Booking,
+        "threshold": StuckThreshold,
+        "resource_state": ResourceState,
+    }
+    return _VERSION_SQL.format(**{name: model._meta.db_table for name, model in tables.items()})
+
 
 def version(shop: Shop) -> tuple:
-    """A cheap fingerprint of what the dashboard shows (one query, each part read from the end
-    of an index): the newest work order, payment and appointment AutoSync made, the latest
-    change AutoSync reported of a work order and of a part, the latest change of a portal
-    booking. What AutoSync changes without saying when (no `updated_at`) shows with the
-    dashboard's time bucket (views.REFRESH_BUCKET)."""
-    newest = {
-        "work_order": (WorkOrder.objects.all(), "remote_id"),
-        "work_order_change": (
-            WorkOrder.objects.filter(remote_updated_at__isnull=False),
-            "remote_updated_at",
-        ),
-        "payment": (Payment.objects.all(), "remote_id"),
-        "appointment": (Appointment.objects.all(), "remote_id"),
-        "part_change": (Part.objects.filter(remote_updated_at__isnull=False), "remote_updated_at"),
-        "booking_change": (Booking.objects.all(), "updated_at"),
-    }
-    subqueries = {
-        name: Subquery(query.filter(shop=OuterRef("pk")).order_by(f"-{field}").values(field)[:1])
-        for name, (query, field) in newest.items()
-    }
-    values = Shop.objects.filter(pk=shop.pk).annotate(**subqueries).values_list(*subqueries)
-    return tuple(values.first() or ())
+    """A cheap fingerprint of what the dashboard shows (_VERSION_SQL: one query, each part an
+    index's end). What changes without any of these moving (the clock, which moves time in
+    status on; a record AutoSync no longer has) shows with the dashboard's time bucket
+    (views.REFRESH_BUCKET). The SQL is written out because the ORM took longer to build this
+    query than the database to answer it, on the refresh every open dashboard sends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _version_sql(), {"shop": shop.pk, **{status: status for status in STUCK_STATUSES}}
+        )
+        return tuple(cursor.fetchone())

@@ -5,6 +5,11 @@ REFRESH_SECONDS, sending the tag of what it shows (`X-Dashboard-Seen`). The tag 
 from one small query (`figures.version`), the page's own address and a time bucket; when it
 has not changed the answer is 204 (htmx keeps the page as it is) without rendering anything.
 A client that revalidates with the tag as an ETag (`If-None-Match`) gets 304 the same way.
+
+The live part is rendered once per tag and kept in the cache under it (`live_part`): every
+member who opens or refreshes the page while the tag holds gets the same HTML without a
+figure being computed again, and a change of the mirror changes the tag, so it is never
+shown stale.
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ from urllib.parse import urlencode
 
 from babel.numbers import get_currency_symbol
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render, resolve_url
+from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.safestring import SafeString
 from django.utils.translation import to_locale
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -74,7 +82,27 @@ def _unchanged(request: StaffRequest, membership: Membership) -> HttpResponse | 
     return get_conditional_response(request, etag=f'"{tag}"')
 
 
-def _live(response: HttpResponse, tag: str) -> HttpResponse:
+def live_part(
+    request: StaffRequest,
+    membership: Membership,
+    template: str,
+    context: Callable[[], dict],
+) -> SafeString:
+    """The page's live part (`template`, a partial) as it is now: from the cache under the
+    page's tag, else rendered from `context()` and kept there until the tag's time bucket
+    ends. The tag covers the shop, its data, the address and the query: the part shows only
+    the shop's data, the same to each of its members."""
+    tag = refresh_tag(request, membership)
+    key = f"dashboard:live:{tag}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(template, context(), request)
+        cache.set(key, html, REFRESH_BUCKET)
+    return SafeString(html)
+
+
+def _live(html: str, tag: str) -> HttpResponse:
+    response = HttpResponse(html)
     response["ETag"] = f'"{tag}"'
     patch_cache_control(response, private=True, no_cache=True)
     return response
@@ -115,15 +143,33 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
     live = bool(request.htmx)
     if live and (unchanged := _unchanged(request, membership)):
         return unchanged
+    tag = refresh_tag(request, membership)
+    part = live_part(
+        request,
+        membership,
+        "dashboard/overview.html#live",
+        lambda: _overview_context(membership, tag),
+    )
+    if live:
+        return _live(part, tag)
+    context = {
+        "shop": membership.shop,
+        "membership": membership,
+        "live": part,
+        "other_shops": _switcher(request, membership),
+    }
+    return render(request, "dashboard/overview.html", context)
+
+
+def _overview_context(membership: Membership, tag: str) -> dict:
     shop = membership.shop
     cal = figures.calendar(shop)
     thresholds = thresholds_for(shop)
     statuses = figures.open_by_status(shop, cal, thresholds)
     revenue = figures.revenue(shop, cal)
-    context = {
+    return {
         "shop": shop,
-        "membership": membership,
-        "tag": refresh_tag(request, membership),
+        "tag": tag,
         "refresh_seconds": REFRESH_SECONDS,
         "seen_header": SEEN_HEADER,
         "cal": cal,
@@ -144,10 +190,6 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
         "freshness": shop_freshness(shop),
         "alerts": health.alerts_for(shop),
     }
-    if live:
-        return _live(render(request, "dashboard/overview.html#live", context), context["tag"])
-    context["other_shops"] = _switcher(request, membership)
-    return render(request, "dashboard/overview.html", context)
 
 
 def _charts(
@@ -231,36 +273,49 @@ def _abbreviation(status: str) -> str:
 @vary_on_headers("HX-Request", SEEN_HEADER)
 def work_board(request: StaffRequest, membership: Membership) -> HttpResponse:
     """The open work orders by status, longest waiting first: search, a status, stuck only,
-    pages of PER_PAGE. htmx swaps the board alone (search, paging, refresh)."""
+    pages of PER_PAGE. htmx swaps the board alone (search, paging, refresh), the alerts at
+    its top with it."""
     live = bool(request.htmx)
     if live and (unchanged := _unchanged(request, membership)):
         return unchanged
-    shop = membership.shop
+    tag = refresh_tag(request, membership)
     search = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "")
     status = status if status in OPEN_STATUSES else ""
     stuck_only = request.GET.get("stuck") == "1"
-    thresholds = thresholds_for(shop)
-    orders = figures.board(
-        shop, search=search, status=status, stuck=thresholds if stuck_only else None
-    )
-    page = Paginator(orders, PER_PAGE).get_page(request.GET.get("page"))
+    shop = membership.shop
+
+    def board_context() -> dict:
+        thresholds = thresholds_for(shop)
+        orders = figures.board(
+            shop, search=search, status=status, stuck=thresholds if stuck_only else None
+        )
+        page = Paginator(orders, PER_PAGE).get_page(request.GET.get("page"))
+        return {
+            "shop": shop,
+            "tag": tag,
+            "refresh_seconds": REFRESH_SECONDS,
+            "seen_header": SEEN_HEADER,
+            "page": page,
+            "rows": figures.board_rows(shop, list(page.object_list), thresholds),
+            "search": search,
+            "status": status,
+            "stuck_only": stuck_only,
+            "definitions": figures.DEFINITIONS,
+            "alerts": health.alerts_for(shop),
+        }
+
+    part = live_part(request, membership, "dashboard/board.html#board", board_context)
+    if live:
+        return _live(part, tag)
     context = {
         "shop": shop,
         "membership": membership,
-        "tag": refresh_tag(request, membership),
-        "refresh_seconds": REFRESH_SECONDS,
-        "seen_header": SEEN_HEADER,
-        "page": page,
-        "rows": figures.board_rows(shop, list(page.object_list), thresholds),
+        "board": part,
         "search": search,
         "status": status,
         "stuck_only": stuck_only,
         "statuses": [(name, badge(name).label) for name in OPEN_STATUSES],
-        "definitions": figures.DEFINITIONS,
+        "other_shops": _switcher(request, membership),
     }
-    if live:
-        return _live(render(request, "dashboard/board.html#board", context), context["tag"])
-    context["other_shops"] = _switcher(request, membership)
-    context["alerts"] = health.alerts_for(shop)
     return render(request, "dashboard/board.html", context)

@@ -3,7 +3,7 @@ take, owners' change or cancel requests, and how many there are."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from portal.booking.models import Booking, ChangeRequest
 from portal.shops.models import Shop
@@ -38,5 +38,17 @@ def changes_of(shop: Shop) -> QuerySet[ChangeRequest]:
 
 
 def open_count(shop: Shop) -> int:
-    """How many items wait for an answer (for the navigation): three small counts."""
-    return requests_of(shop).count() + failures_of(shop).count() + changes_of(shop).count()
+    """How many items wait for an answer, for the navigation on each of the shop's pages: the
+    three lists above counted in one query (a booking counted once however many change
+    requests it has)."""
+    counts = Booking.objects.filter(shop=shop).aggregate(
+        requests=Count("pk", distinct=True, filter=Q(state=Booking.State.REQUESTED)),
+        failures=Count(
+            "pk", distinct=True, filter=Q(state=Booking.State.FAILED, answered_at__isnull=True)
+        ),
+        changes=Count(
+            "change_requests",
+            filter=Q(change_requests__outcome=ChangeRequest.Outcome.PENDING),
+        ),
+    )
+    return sum(counts.values())

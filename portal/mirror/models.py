@@ -133,7 +133,12 @@ class WorkOrder(MirroredRecord):
             models.Index(fields=["shop", "customer_remote_id"], name="mirror_wo_customer"),
             models.Index(fields=["shop", "status"], name="mirror_wo_status"),
             models.Index(fields=["shop", "vehicle_remote_id"], name="mirror_wo_vehicle"),
-            models.Index(fields=["shop", "remote_created_at"], name="mirror_wo_created"),
+            # Work orders opened in a period (the dashboard's car count reads the vehicle and
+            # whether the row is live from the index alone).
+            models.Index(
+                fields=["shop", "remote_created_at", "vehicle_remote_id", "removed_at"],
+                name="mirror_wo_opened",
+            ),
             # The dashboard's average repair order: work orders completed in a period.
             models.Index(fields=["shop", "completed_at"], name="mirror_wo_completed"),
             # The dashboard's refresh: the shop's latest change, read from the index's end.
@@ -248,6 +253,8 @@ class Appointment(MirroredRecord):
         indexes = [
             models.Index(fields=["shop", "start_time"], name="mirror_appt_start"),
             models.Index(fields=["shop", "customer_remote_id"], name="mirror_appt_customer"),
+            # The dashboard's refresh: the latest sighting (a cancellation has no updated_at).
+            models.Index(fields=["shop", "observed_at"], name="mirror_appt_observed"),
         ]
 
 
@@ -258,13 +265,30 @@ class Payment(MirroredRecord):
     method = models.CharField(max_length=32, blank=True)
     status = models.CharField(max_length=32, blank=True)
     remote_created_at = models.DateTimeField(null=True, blank=True)
+    # When the mirror first saw as refunded a payment it had seen taken: AutoSync marks a
+    # refund without saying when. None for a payment that was refunded when first seen.
+    refunded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(MirroredRecord.Meta):
         indexes = [
             models.Index(fields=["shop", "work_order_remote_id"], name="mirror_payment_wo"),
             models.Index(fields=["shop", "customer_remote_id"], name="mirror_payment_customer"),
-            # The dashboard's revenue per day, week and month, and its recent payments.
-            models.Index(fields=["shop", "remote_created_at"], name="mirror_payment_created"),
+            # The dashboard's revenue per day, week and month (read from the index alone: a
+            # month of payments is thousands of rows), and its recent payments.
+            models.Index(
+                fields=[
+                    "shop",
+                    "remote_created_at",
+                    "status",
+                    "amount",
+                    "refunded_at",
+                    "removed_at",
+                ],
+                name="mirror_payment_taken",
+            ),
+            # The dashboard's refunds per day, and its refresh (the latest sighting).
+            models.Index(fields=["shop", "refunded_at"], name="mirror_payment_refunded"),
+            models.Index(fields=["shop", "observed_at"], name="mirror_payment_observed"),
         ]
 
 
@@ -275,6 +299,12 @@ class Part(MirroredRecord):
     cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     reorder_threshold = models.IntegerField(null=True, blank=True)
+
+    class Meta(MirroredRecord.Meta):
+        indexes = [
+            # The dashboard's refresh: the shop's latest stock change, read from the index's end.
+            models.Index(fields=["shop", "remote_updated_at"], name="mirror_part_updated"),
+        ]
 
 
 class Employee(MirroredRecord):

@@ -22,6 +22,8 @@ from .upsert import upsert
 log = logging.getLogger(__name__)
 
 
+#: A payment's status once AutoSync refunded it (it keeps the payment and marks it).
+REFUNDED = "refunded"
 #: Column bounds: a value outside them cannot be stored, so its record is skipped.
 BIG = 2**63 - 1  # BigIntegerField (ids)
 MONEY_LIMIT = Decimal(10) ** 10  # DecimalField(max_digits=12, decimal_places=2)
@@ -265,6 +267,8 @@ def apply(resource: str, shop_id: int, items: list, observed_at: datetime) -> Ap
     before = set(live.filter(remote_id__in=ids).values_list("remote_id", flat=True))
     if resource == "workorders":
         result.written = _apply_work_orders(shop_id, rows, names)
+    elif resource == "payments":
+        result.written = _apply_payments(shop_id, rows, names)
     else:
         result.written = upsert(model, rows, names)
     if len(before) < len(set(ids)):
@@ -320,6 +324,23 @@ def _apply_work_orders(shop_id: int, rows: list[dict], names: list[str]) -> int:
             and latest.get(r["remote_id"]) != r["status"]
         ]
         m.WorkOrderStatus.objects.bulk_create(history, ignore_conflicts=True)
+    return written
+
+
+def _apply_payments(shop_id: int, rows: list[dict], names: list[str]) -> int:
+    """Upsert, then note when a payment seen taken is first seen refunded: AutoSync marks a
+    refund without saying when, and revenue takes a refund off the day it happened."""
+    ids = [r["remote_id"] for r in rows]
+    payments = m.Payment.objects.filter(shop_id=shop_id, remote_id__in=ids)
+    with transaction.atomic():
+        taken = set(payments.exclude(status=REFUNDED).values_list("remote_id", flat=True))
+        written = upsert(m.Payment, rows, names)
+        refunded = [r["remote_id"] for r in rows if r["remote_id"] in taken]
+        if refunded:
+            # A write refused as older left the payment as it was (not refunded).
+            payments.filter(
+                remote_id__in=refunded, status=REFUNDED, refunded_at__isnull=True
+            ).update(refunded_at=rows[0]["observed_at"])
     return written
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from portal.booking.models import Booking
 from portal.dashboard import figures
+from portal.mirror import records
+from portal.mirror.models import Payment
 from tests.support import factories
 
 from .conftest import booking_of, local
@@ -41,6 +43,83 @@ def test_revenue_nets_refunded_payments_out(shop):
     paid(shop, "40.00", NOW - timedelta(hours=2), status="refunded")
     paid(shop, "-15.00", NOW - timedelta(hours=3))  # a refund sent as a negative payment
     assert figures.revenue(shop, cal(shop)).today == Decimal("85.00")
+
+
+@pytest.mark.parametrize("status", ["pending", "failed", "", "voided"])
+def test_revenue_counts_only_payments_that_succeeded(shop, status):
+    paid(shop, "100.00", NOW - timedelta(hours=1))
+    paid(shop, "40.00", NOW - timedelta(hours=1), status=status)
+    assert figures.revenue(shop, cal(shop)).today == Decimal("100.00")
+
+
+def test_a_refund_comes_off_the_day_it_happened_not_the_day_the_payment_was_taken(shop):
+    monday = local(shop, datetime(2026, 3, 2).date(), "09:00")
+    paid(shop, "100.00", monday)
+    paid(shop, "40.00", monday, status="refunded", refunded_at=NOW - timedelta(hours=1))
+    revenue = figures.revenue(shop, cal(shop))
+    days = dict(revenue.per_day)
+    assert days[monday.date()] == Decimal("140.00")  # both were taken on Monday
+    assert revenue.today == Decimal("-40.00")  # the refund, on Friday
+    assert revenue.week == revenue.month == Decimal("100.00")
+
+
+def test_a_refund_of_last_month_is_taken_off_this_month(shop):
+    paid(
+        shop,
+        "40.00",
+        local(shop, datetime(2026, 2, 20).date(), "09:00"),
+        status="refunded",
+        refunded_at=local(shop, datetime(2026, 3, 3).date(), "09:00"),
+    )
+    revenue = figures.revenue(shop, cal(shop))
+    assert (revenue.week, revenue.month) == (Decimal("-40.00"), Decimal("-40.00"))
+    assert dict(revenue.per_day)[datetime(2026, 2, 20).date()] == Decimal("40.00")
+
+
+def payment_seen(shop, status: str, at: datetime, remote_id: int = 7001) -> None:
+    """AutoSync's payment as the sync or a work order's detail brings it, seen `at`."""
+    records.apply(
+        "payments",
+        shop.pk,
+        [
+            {
+                "id": remote_id,
+                "workorder_id": 1,
+                "customer_id": 1,
+                "amount": 80.0,
+                "method": "card",
+                "status": status,
+                "created_at": "2026-03-02T14:00:00Z",  # Monday
+            }
+        ],
+        at,
+    )
+
+
+def test_the_mirror_notes_when_it_first_sees_a_taken_payment_refunded(shop):
+    payment_seen(shop, "succeeded", NOW - timedelta(days=3))
+    payment_seen(shop, "refunded", NOW - timedelta(hours=2))
+    payment_seen(shop, "refunded", NOW - timedelta(hours=1))  # seen again: still then
+    payment = Payment.objects.get(shop=shop, remote_id=7001)
+    assert payment.refunded_at == NOW - timedelta(hours=2)
+    revenue = figures.revenue(shop, cal(shop))
+    assert revenue.today == Decimal("-80.00")
+    assert dict(revenue.per_day)[datetime(2026, 3, 2).date()] == Decimal("80.00")
+
+
+def test_a_payment_refunded_before_the_mirror_saw_it_nets_out_on_the_day_it_was_taken(shop):
+    payment_seen(shop, "refunded", NOW - timedelta(hours=2))
+    assert Payment.objects.get(shop=shop, remote_id=7001).refunded_at is None
+    revenue = figures.revenue(shop, cal(shop))
+    assert revenue.today == 0
+    assert dict(revenue.per_day)[datetime(2026, 3, 2).date()] == 0
+
+
+def test_an_older_sighting_of_a_refund_does_not_mark_a_payment_refunded(shop):
+    payment_seen(shop, "succeeded", NOW - timedelta(hours=1))
+    payment_seen(shop, "refunded", NOW - timedelta(hours=2))  # arrives late, and is older
+    payment = Payment.objects.get(shop=shop, remote_id=7001)
+    assert (payment.status, payment.refunded_at) == ("succeeded", None)
 
 
 def test_revenue_counts_by_the_shops_local_day_not_utcs(shop):

@@ -14,8 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.dashboard.models import StuckThreshold
 from portal.dashboard.views import SEEN_HEADER
-from portal.mirror.models import WorkOrder
+from portal.mirror import records
+from portal.mirror.models import Appointment, Payment, ResourceState, WorkOrder
 from portal.shops.models import Membership, Role, Shop
 from tests.support import factories
 
@@ -212,8 +214,28 @@ def test_the_refresh_answers_204_and_304_while_nothing_changed(client, cast, bus
         lambda shop, order: factories.payment(shop, order),
         lambda shop, order: factories.appointment(shop, timezone.now()),
         lambda shop, order: booking_of(shop, timezone.now() + timedelta(hours=3)),
+        lambda shop, order: seen(
+            shop, "appointments", Appointment.objects.get(shop=shop), status="cancelled"
+        ),
+        lambda shop, order: seen(
+            shop, "payments", Payment.objects.get(shop=shop), status="refunded"
+        ),
+        lambda shop, order: StuckThreshold.objects.create(shop=shop, status="draft", hours=2),
+        lambda shop, order: ResourceState.objects.create(
+            shop=shop, resource="payments", last_error="502", last_error_at=timezone.now()
+        ),
     ],
-    ids=["work order changed", "work order", "payment", "appointment", "booking"],
+    ids=[
+        "work order changed",
+        "work order",
+        "payment",
+        "appointment",
+        "booking",
+        "appointment cancelled",
+        "payment refunded",
+        "stuck threshold",
+        "sync failing",
+    ],
 )
 @pytest.mark.parametrize("name", PAGES)
 def test_the_refresh_answers_200_with_the_new_part_once_something_changed(
@@ -228,6 +250,52 @@ def test_the_refresh_answers_200_with_the_new_part_once_something_changed(
     assert (
         client.get(url(name, cast.shop), HTTP_IF_NONE_MATCH=f'"{tag}"', **HTMX).status_code == 200
     )
+
+
+def seen(shop, resource: str, record, **changes) -> None:
+    """`record` as the sync sees it again now, with `changes` (AutoSync sends appointments and
+    payments without an `updated_at`)."""
+    item = {
+        "id": record.remote_id,
+        "customer_id": record.customer_remote_id,
+        "status": record.status,
+        **changes,
+    }
+    if resource == "payments":
+        item |= {"workorder_id": record.work_order_remote_id, "amount": str(record.amount)}
+        item["created_at"] = record.remote_created_at.isoformat()
+    else:
+        item["start_time"] = record.start_time.isoformat()
+    records.apply(resource, shop.pk, [item], timezone.now())
+
+
+def test_the_page_shows_a_refund_at_once_though_its_live_part_is_kept(client, cast, busy_day):
+    client.force_login(cast.owner)
+    today = "<dt>Today</dt><dd>$120.00</dd>"
+    assert today in client.get(url("dashboard:overview", cast.shop)).content.decode()
+    seen(cast.shop, "payments", Payment.objects.get(shop=cast.shop), status="refunded")
+    page = client.get(url("dashboard:overview", cast.shop)).content.decode()
+    assert today not in page and "<dt>Today</dt><dd>$0.00</dd>" in page
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_live_part_is_computed_once_for_every_member_while_nothing_changed(
+    client, cast, busy_day, name
+):
+    client.force_login(cast.owner)
+    with CaptureQueriesContext(connection) as first:
+        owners = client.get(url(name, cast.shop)).content.decode()
+    client.force_login(cast.teammate)
+    with CaptureQueriesContext(connection) as again:
+        teammates = client.get(url(name, cast.shop)).content.decode()
+    time_in_status = [q for q in again if "mirror_workorderstatus" in q["sql"]]
+    assert time_in_status == [] and len(again) < len(first)
+    assert live_part(owners) == live_part(teammates)
+
+
+def live_part(page: str) -> str:
+    start = page.index('id="live"' if 'id="live"' in page else 'id="board"')
+    return page[start:]
 
 
 # --- Queries ------------------------------------------------------------------------------

@@ -350,6 +350,6 @@ def test_the_settings_page_costs_the_same_queries_with_one_row_or_many(
         ClosedDate.objects.create(shop=shop, date=timezone.now().date() + timedelta(days=n + 1))
     client.force_login(cast.owner)
     client.get(url(shop))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(url(shop))
     assert response.content.decode().count('class="period"') == rows + 2
