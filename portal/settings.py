@@ -157,7 +157,6 @@ if envbool("DATABASE_POOLER", False):
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process, workers and beat share one file: WAL lets readers run beside a writer;
     # IMMEDIATE takes the write lock up front so concurrent writers queue instead of failing.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
