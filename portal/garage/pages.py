@@ -35,8 +35,6 @@ from portal.booking.models import Booking, ChangeRequest
 from portal.mirror import queries
 from portal.mirror.models import (
     Appointment,
-    Job,
-    LineItem,
     MirroredQuerySet,
     Payment,
     ResourceState,
@@ -307,7 +305,8 @@ class _Joined(Aggregate):
 
     def as_postgresql(self, compiler, connection, **extra):
         template = "STRING_AGG(%(expressions)s, ',' ORDER BY %(expressions)s)"
-        return self.as_sql(compiler, connection, template=template, **extra)
+        sql, params = self.as_sql(compiler, connection, template=template, **extra)
+        return sql, (*params, *params)  # the values are written twice
 
 
 def _fingerprint(rows: QuerySet, *fields: str) -> Subquery:
@@ -320,18 +319,25 @@ def _fingerprint(rows: QuerySet, *fields: str) -> Subquery:
     return Subquery(joined.values("all"), output_field=CharField())
 
 
-#: Everything the work order's page shows (besides the time that passes), read in its query:
-#: the page's parts are cached under a validator made from these (`rendered.py`).
+def _count(rows: QuerySet) -> Subquery:
+    """How many rows `rows` has (filtered on the work order by OuterRef)."""
+    counted = rows.order_by().values(group=Value(1)).annotate(n=Count("pk"))
+    return Subquery(counted.values("n"))
+
+
+#: What the work order's page shows (besides the time that passes), or what changes with it,
+#: read in its query: the page's parts are kept under a validator made from these.
 _SHOWN = (
+    # The work order: AutoSync's `updated_at` and when the mirror saw and confirmed it change
+    # with every write of its row (portal.mirror.upsert); its jobs and line items are
+    # replaced only with a new detail, which moves `detail_observed_at`.
     "number", "status", "technician_name", "remote_created_at", "subtotal", "tax", "total",
     "amount_paid", "balance_due", "vehicle_remote_id", "remote_updated_at", "observed_at",
-    "confirmed_at", "detail_observed_at", "shop__name", "shop__phone", "shop__timezone",
-    "shop__granted", "shop__connection__status",
+    "confirmed_at", "detail_observed_at",
+    "shop__name", "shop__phone", "shop__timezone", "shop__granted", "shop__connection__status",
+    # Then the annotations of `_live_query`.
+    "shown_vehicle", "shown_statuses", "shown_inspections", "shown_payments",
 )  # fmt: skip
-
-_FINGERPRINTS = tuple(
-    f"shown_{name}" for name in ("vehicle", "history", "jobs", "lines", "payments", "inspections")
-)
 
 #: Stand-ins the owner's query is compiled with, replaced by each request's values.
 _EMAIL, _SHOP, _REMOTE = "owner@validator.invalid", -990001, -990002
@@ -341,46 +347,35 @@ _EMAIL, _SHOP, _REMOTE = "owner@validator.invalid", -990001, -990002
 def _live_query(vendor: str) -> tuple[str, tuple, dict[int, str]]:
     """The owner's work order with what its page shows, as SQL compiled once per process (the
     ORM took longer to build this query than the database to answer it): the SQL, its
-    parameters, and which parameters stand for the email, the shop and the work order."""
+    parameters, and which parameters stand for the email, the shop and the work order.
+
+    Statuses and inspection reports are only ever added: their counts change with them. A
+    payment can change in place (a refund): each one's shown fields are in the fingerprint."""
+    vehicle = Vehicle.objects.live().filter(
+        shop=OuterRef("shop"), remote_id=OuterRef("vehicle_remote_id")
+    )
+    statuses = WorkOrderStatus.objects.filter(work_order=OuterRef("pk"))
+    inspections = ShopNotice.objects.filter(
+        shop=OuterRef("shop"),
+        kind=ShopNotice.Kind.INSPECTION,
+        work_order_remote_id=OuterRef("remote_id"),
+    )
     payments = Payment.objects.live().filter(
         shop=OuterRef("shop"), work_order_remote_id=OuterRef("remote_id")
     )
-    jobs = Job.objects.filter(work_order=OuterRef("pk"))  # replaced with each detail
-    lines = LineItem.objects.filter(job__work_order=OuterRef("pk"))
     rows = (
         queries.work_orders_of(_EMAIL)
         .filter(shop_id=_SHOP, remote_id=_REMOTE)
         .order_by()
         .annotate(
-            shown_vehicle=_fingerprint(
-                Vehicle.objects.live().filter(
-                    shop=OuterRef("shop"), remote_id=OuterRef("vehicle_remote_id")
-                ),
-                "year",
-                "make",
-                "model",
-                "license_plate",
-            ),
-            shown_history=_fingerprint(
-                WorkOrderStatus.objects.filter(work_order=OuterRef("pk")), "id", "status"
-            ),
-            shown_jobs=_fingerprint(jobs, "id", "name", "subtotal"),
-            shown_lines=_fingerprint(
-                lines, "id", "description", "type", "quantity", "unit_price", "total"
-            ),
+            shown_vehicle=_fingerprint(vehicle, "remote_updated_at", "confirmed_at"),
+            shown_statuses=_count(statuses),
+            shown_inspections=_count(inspections),
             shown_payments=_fingerprint(
                 payments, "remote_id", "status", "method", "amount", "remote_created_at"
             ),
-            shown_inspections=_fingerprint(
-                ShopNotice.objects.filter(
-                    shop=OuterRef("shop"),
-                    kind=ShopNotice.Kind.INSPECTION,
-                    work_order_remote_id=OuterRef("remote_id"),
-                ),
-                "id",
-            ),
         )
-        .values_list("pk", "wanted_until", *_SHOWN, *_FINGERPRINTS)
+        .values_list("pk", "wanted_until", *_SHOWN)
     )
     sql, params = rows.query.sql_with_params()
     stand_ins = {_EMAIL: "email", _SHOP: "shop", _REMOTE: "remote"}
@@ -412,9 +407,9 @@ def live_of(email: str, shop_id: int, remote_id: int) -> Live | None:
     """The owner's work order `remote_id` at `shop_id` with its validator, or None when it is
     not theirs (a shop no longer in use, another customer's, removed): one query.
 
-    The validator changes whenever something the page shows does: the work order's fields,
-    its shop's name, phone, time zone and connection, the vehicle, every status seen, job,
-    line item, payment and inspection report. Pages cache their parts under it
+    The validator changes whenever something the page shows does: the work order and its
+    jobs, its shop's name, phone, time zone and connection, the vehicle, the statuses seen,
+    the payments and the inspection reports. Pages cache their parts under it
     (`rendered.py`), and the poll compares it (docs/garage.md, "Live status")."""
     sql, params, slots = _live_query(connection.vendor)
     values = {"email": email.strip().lower(), "shop": shop_id, "remote": remote_id}
