@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import (
@@ -26,7 +28,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Concat, ExtractYear
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
@@ -34,6 +36,7 @@ from django.utils.dateparse import parse_datetime
 from portal.booking.models import Booking, ChangeRequest
 from portal.mirror import queries
 from portal.mirror.models import (
+    OPEN_STATUSES,
     Appointment,
     MirroredQuerySet,
     Payment,
@@ -398,6 +401,10 @@ class Live:
     #: The validator: the status, then an HMAC of the owner's email and all the page shows.
     version: str
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
     def want(self) -> None:
         """`WorkOrder.want()`, from what was read (it writes at most every 150 s)."""
         WorkOrder(pk=self.pk, wanted_until=self.wanted_until).want()
@@ -452,18 +459,24 @@ class Totals:
 
 
 def totals_of(email: str) -> Totals:
-    """What the owner paid (refunds left out) per year and per shop, summed by the database:
-    two queries."""
+    """What the owner paid (refunds left out) per year and per shop: two queries.
+
+    A payment counts in its shop's year, as the shop's books have it: one made at 9 pm on
+    31 December in Los Angeles is that year's, though it is already 1 January in UTC. The
+    database cannot say a row's year in the row's own time zone portably (SQLite has no time
+    zones), so the years are summed here from one narrow query; the shops, by the database."""
     paid = queries.payments_of(email).filter(status="succeeded").order_by()
-    by_year = (
-        paid.annotate(year=ExtractYear("remote_created_at"))
-        .values("year")
-        .annotate(total=Sum("amount"), count=Count("pk"))
-        .order_by("-year")
-    )
+    years: dict[int | None, dict] = {}
+    rows = paid.values_list("remote_created_at", "shop__timezone", "amount")
+    for paid_at, zone, amount in rows.iterator(chunk_size=2000):
+        year = paid_at.astimezone(ZoneInfo(zone)).year if paid_at else None
+        found = years.setdefault(year, {"year": year, "total": Decimal(0), "count": 0})
+        found["total"] += amount
+        found["count"] += 1
+    by_year = sorted(years.values(), key=lambda row: (row["year"] is not None, row["year"] or 0))
     by_shop = (
         paid.values("shop", "shop__name")
         .annotate(total=Sum("amount"), count=Count("pk"))
         .order_by("shop__name", "shop")
     )
-    return Totals(list(by_year), list(by_shop))
+    return Totals(by_year[::-1], list(by_shop))

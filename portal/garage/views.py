@@ -229,7 +229,7 @@ def work_order(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> Ht
         return texts, _time_anchors(context)
 
     texts = rendered.part(f"page:{live.version}", render_body)
-    return _render(request, "garage/work_order.html", texts)
+    return _render(request, "garage/work_order.html", {**texts, "polls": live.is_open})
 
 
 @require_GET
