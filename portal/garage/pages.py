@@ -20,7 +20,7 @@ from django.db.models import (
     Aggregate,
     CharField,
     Count,
-    F,
+    Func,
     Max,
     OuterRef,
     QuerySet,
@@ -28,7 +28,6 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
@@ -312,13 +311,24 @@ class _Joined(Aggregate):
         return sql, (*params, *params)  # the values are written twice
 
 
+class _Fields(Func):
+    """A row's fields as one text, `|` between them (NULL as nothing): written out rather than
+    with `Concat`, whose every separator is a parameter the driver has to quote."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, found = compiler.compile(expression)
+            parts.append(f"COALESCE(CAST({sql} AS TEXT), '')")
+            params.extend(found)
+        return "(" + " || '|' || ".join(parts) + ")", params
+
+
 def _fingerprint(rows: QuerySet, *fields: str) -> Subquery:
     """`fields` of every row of `rows` (filtered on the work order by OuterRef), joined."""
-    parts: list = []
-    for name in fields:
-        parts += [F(name), Value("|")]
-    row = Concat(*parts, output_field=CharField())
-    joined = rows.order_by().values(group=Value(1)).annotate(all=_Joined(row))
+    joined = rows.order_by().values(group=Value(1)).annotate(all=_Joined(_Fields(*fields)))
     return Subquery(joined.values("all"), output_field=CharField())
 
 
