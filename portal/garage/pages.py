@@ -437,7 +437,8 @@ def live_of(email: str, shop_id: int, remote_id: int) -> Live | None:
     if row is None:
         return None
     pk, wanted_until, status = row[0], row[1], row[3]
-    digest = salted_hmac("portal.garage.live", "|".join(map(str, [email, *row[2:]])))
+    shown = [email, pk, *row[2:]]  # the work order itself, and all it shows
+    digest = salted_hmac("portal.garage.live", "|".join(map(str, shown)))
     if isinstance(wanted_until, str):
         wanted_until = parse_datetime(wanted_until)
     if wanted_until is not None and timezone.is_naive(wanted_until):  # SQLite's, in UTC

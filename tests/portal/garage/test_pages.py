@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from portal.booking.models import ChangeRequest
+from portal.garage import pages
 from portal.mirror.models import ResourceState, ShopNotice, WorkOrder, WorkOrderStatus
 from portal.shops.models import Connection, Shop
 from tests.support import factories
@@ -414,3 +415,20 @@ def test_the_csv_lists_every_payment_with_a_dated_filename(client, scene):
         scene.tom_main.work_order.number,
         scene.tom_other.work_order.number,
     }
+
+
+def test_two_work_orders_showing_the_same_keep_their_own_validators_and_pages(client, scene):
+    tom = scene.owners.two_shops
+    one, two = (
+        factories.work_order(scene.main, tom.customers[0], tom.vehicles[0], jobs=0)
+        for _ in range(2)
+    )
+    columns = [name for name in pages._SHOWN if "__" not in name and "shown_" not in name]
+    WorkOrder.objects.filter(pk=two.pk).update(**{name: getattr(one, name) for name in columns})
+    WorkOrderStatus.objects.filter(work_order__in=[one, two]).delete()
+    versions = {pages.live_version(tom.email, o.shop_id, o.remote_id) for o in (one, two)}
+    assert len(versions) == 2
+    garage_client(client, tom.email)
+    for order in (one, two):
+        text = text_of(client.get(work_order_url(order)))
+        assert "/status/?v=" in text and f"/{order.remote_id}/status/" in text
