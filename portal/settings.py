@@ -157,7 +157,8 @@ if envbool("DATABASE_POOLER", False):
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process, workers and beat share one file: WAL lets readers run beside a writer;
     # IMMEDIATE takes the write lock up front so concurrent writers queue instead of failing.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept (conn_max_age above): opening one per request cost more than a
+    # garage poll, and closing the last one checkpoints and removes the WAL each time.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
@@ -183,6 +184,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # The sandbox also runs on 127.0.0.1 in development, and browsers share cookies between ports
 # of one host: distinct names keep the portal's session apart from the sandbox's.
 SESSION_COOKIE_NAME = "portal_session"
+# Django's database sessions, read with SQL compiled once (portal/accounts/sessions.py).
+SESSION_ENGINE = "portal.accounts.sessions"
 CSRF_COOKIE_NAME = "portal_csrftoken"
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)

@@ -16,7 +16,7 @@ from portal.http import VehicleOwnerRequest
 from . import notify
 from .forms import WORDING, PreferencesForm
 from .models import Notification
-from .views import OWNER_LINKS
+from .views import owner_links
 
 #: When each kind of email is sent, as the unsubscribe page says it ("… when your car is …").
 WHEN = {
@@ -39,7 +39,7 @@ def preferences(request: VehicleOwnerRequest) -> HttpResponse:
     else:
         off = notify.turned_off(email)
         form = PreferencesForm(initial={kind: kind not in off for kind in WORDING})
-    context = {"form": form, "owner_links": OWNER_LINKS}
+    context = {"form": form, "owner_links": owner_links(request)}
     return render(request, "garage/notify/preferences.html", context)
 
 

@@ -10,18 +10,32 @@ function costs a constant number of queries, whatever the number of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import (
+    Aggregate,
+    CharField,
+    Count,
+    Func,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.dateparse import parse_datetime
 
 from portal.booking.models import Booking, ChangeRequest
 from portal.mirror import queries
 from portal.mirror.models import (
+    OPEN_STATUSES,
     Appointment,
     MirroredQuerySet,
     Payment,
@@ -281,46 +295,161 @@ def inspections_of(work_order: WorkOrder) -> list[ShopNotice]:
     )
 
 
-#: What a work order's live part shows changes one of these: AutoSync's `updated_at`, when the
-#: mirror saw, confirmed and detailed the work order, and how many statuses, payments and
-#: inspection reports it holds for it.
-_LIVE_SQL = """
-SELECT w.status, w.remote_updated_at, w.observed_at, w.confirmed_at, w.detail_observed_at,
-  (SELECT COUNT(*) FROM {statuses} s WHERE s.work_order_id = w.id),
-  (SELECT COUNT(*) FROM {payments} p WHERE p.shop_id = w.shop_id
-     AND p.work_order_remote_id = w.remote_id AND p.removed_at IS NULL),
-  (SELECT COUNT(*) FROM {notices} n WHERE n.shop_id = w.shop_id AND n.kind = %s
-     AND n.work_order_remote_id = w.remote_id)
-FROM {work_orders} w WHERE w.shop_id = %s AND w.remote_id = %s AND w.removed_at IS NULL
-"""
+# --- A work order's validator ------------------------------------------------------------------
+
+
+class _Joined(Aggregate):
+    """The values of a group joined with commas (SQLite's GROUP_CONCAT, PostgreSQL's
+    STRING_AGG, in order): a fingerprint that changes whenever one of them does."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "STRING_AGG(%(expressions)s, ',' ORDER BY %(expressions)s)"
+        sql, params = self.as_sql(compiler, connection, template=template, **extra)
+        return sql, (*params, *params)  # the values are written twice
+
+
+class _Fields(Func):
+    """A row's fields as one text, `|` between them (NULL as nothing): written out rather than
+    with `Concat`, whose every separator is a parameter the driver has to quote."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, found = compiler.compile(expression)
+            parts.append(f"COALESCE(CAST({sql} AS TEXT), '')")
+            params.extend(found)
+        return "(" + " || '|' || ".join(parts) + ")", params
+
+
+def _fingerprint(rows: QuerySet, *fields: str) -> Subquery:
+    """`fields` of every row of `rows` (filtered on the work order by OuterRef), joined."""
+    joined = rows.order_by().values(group=Value(1)).annotate(all=_Joined(_Fields(*fields)))
+    return Subquery(joined.values("all"), output_field=CharField())
+
+
+def _count(rows: QuerySet) -> Subquery:
+    """How many rows `rows` has (filtered on the work order by OuterRef)."""
+    counted = rows.order_by().values(group=Value(1)).annotate(n=Count("pk"))
+    return Subquery(counted.values("n"))
+
+
+#: What the work order's page shows (besides the time that passes), or what changes with it,
+#: read in its query: the page's parts are kept under a validator made from these.
+_SHOWN = (
+    # The work order: AutoSync's `updated_at` and when the mirror saw and confirmed it change
+    # with every write of its row (portal.mirror.upsert); its jobs and line items are
+    # replaced only with a new detail, which moves `detail_observed_at`.
+    "number", "status", "technician_name", "remote_created_at", "subtotal", "tax", "total",
+    "amount_paid", "balance_due", "vehicle_remote_id", "remote_updated_at", "observed_at",
+    "confirmed_at", "detail_observed_at",
+    "shop__name", "shop__phone", "shop__timezone", "shop__granted", "shop__connection__status",
+    # Then the annotations of `_live_query`.
+    "shown_vehicle", "shown_statuses", "shown_inspections", "shown_payments",
+)  # fmt: skip
+
+#: Stand-ins the owner's query is compiled with, replaced by each request's values.
+_EMAIL, _SHOP, _REMOTE = "owner@validator.invalid", -990001, -990002
 
 
 @cache
-def _live_sql() -> str:
-    tables = {"statuses": WorkOrderStatus, "payments": Payment, "notices": ShopNotice}
-    tables["work_orders"] = WorkOrder
-    return _LIVE_SQL.format(**{name: model._meta.db_table for name, model in tables.items()})
+def _live_query(vendor: str) -> tuple[str, tuple, dict[int, str]]:
+    """The owner's work order with what its page shows, as SQL compiled once per process (the
+    ORM took longer to build this query than the database to answer it): the SQL, its
+    parameters, and which parameters stand for the email, the shop and the work order.
+
+    Statuses and inspection reports are only ever added: their counts change with them. A
+    payment can change in place (a refund): each one's shown fields are in the fingerprint."""
+    vehicle = Vehicle.objects.live().filter(
+        shop=OuterRef("shop"), remote_id=OuterRef("vehicle_remote_id")
+    )
+    statuses = WorkOrderStatus.objects.filter(work_order=OuterRef("pk"))
+    inspections = ShopNotice.objects.filter(
+        shop=OuterRef("shop"),
+        kind=ShopNotice.Kind.INSPECTION,
+        work_order_remote_id=OuterRef("remote_id"),
+    )
+    payments = Payment.objects.live().filter(
+        shop=OuterRef("shop"), work_order_remote_id=OuterRef("remote_id")
+    )
+    rows = (
+        queries.work_orders_of(_EMAIL)
+        .filter(shop_id=_SHOP, remote_id=_REMOTE)
+        .order_by()
+        .annotate(
+            shown_vehicle=_fingerprint(vehicle, "remote_updated_at", "confirmed_at"),
+            shown_statuses=_count(statuses),
+            shown_inspections=_count(inspections),
+            shown_payments=_fingerprint(
+                payments, "remote_id", "status", "method", "amount", "remote_created_at"
+            ),
+        )
+        .values_list("pk", "wanted_until", *_SHOWN)
+    )
+    sql, params = rows.query.sql_with_params()
+    stand_ins = {_EMAIL: "email", _SHOP: "shop", _REMOTE: "remote"}
+    slots = {
+        i: stand_ins[p]
+        for i, p in enumerate(params)
+        if isinstance(p, str | int) and not isinstance(p, bool) and p in stand_ins
+    }
+    assert sorted(slots.values()) == ["email", "remote", "shop"], slots
+    return sql, tuple(params), slots
 
 
-def live_version(email: str, shop_id: int, remote_id: int) -> str | None:
-    """The validator of a work order's live part as `email` sees it: its status, then an HMAC
-    (under SECRET_KEY) of the owner's email and everything the live part shows; None when
-    there is no such work order.
+@dataclass(frozen=True)
+class Live:
+    """A work order of the owner's, as its page's cheap path reads it."""
 
-    One small query, and no ownership check: it is the poll's cheap path. A validator can
-    only be matched by the owner it was made for, and the garage hands it out only on pages
-    that checked ownership; a poll that does not match goes the checked way (404 for anyone
-    else). So an unchanged answer tells nobody anything they were not shown. The SQL is
-    written out because the ORM took longer to build this query than the database to
-    answer it (docs/garage.md, "Live status")."""
+    pk: int
+    status: str
+    wanted_until: datetime | None
+    #: The validator: the status, then an HMAC of the owner's email and all the page shows.
+    version: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def want(self) -> None:
+        """`WorkOrder.want()`, from what was read (it writes at most every 150 s)."""
+        WorkOrder(pk=self.pk, wanted_until=self.wanted_until).want()
+
+
+def live_of(email: str, shop_id: int, remote_id: int) -> Live | None:
+    """The owner's work order `remote_id` at `shop_id` with its validator, or None when it is
+    not theirs (a shop no longer in use, another customer's, removed): one query.
+
+    The validator changes whenever something the page shows does: the work order and its
+    jobs, its shop's name, phone, time zone and connection, the vehicle, the statuses seen,
+    the payments and the inspection reports. Pages cache their parts under it
+    (`rendered.py`), and the poll compares it (docs/garage.md, "Live status")."""
+    sql, params, slots = _live_query(connection.vendor)
+    values = {"email": email.strip().lower(), "shop": shop_id, "remote": remote_id}
+    filled = [values[slots[i]] if i in slots else p for i, p in enumerate(params)]
     with connection.cursor() as cursor:
-        cursor.execute(_live_sql(), [ShopNotice.Kind.INSPECTION, shop_id, remote_id])
+        cursor.execute(sql, filled)
         row = cursor.fetchone()
     if row is None:
         return None
-    status, *stamp = row
-    digest = salted_hmac("portal.garage.live", "|".join(map(str, [email, *stamp])))
-    return f"{status}.{digest.hexdigest()[:16]}"
+    pk, wanted_until, status = row[0], row[1], row[3]
+    shown = [email, pk, *row[2:]]  # the work order itself, and all it shows
+    digest = salted_hmac("portal.garage.live", "|".join(map(str, shown)))
+    if isinstance(wanted_until, str):
+        wanted_until = parse_datetime(wanted_until)
+    if wanted_until is not None and timezone.is_naive(wanted_until):  # SQLite's, in UTC
+        wanted_until = wanted_until.replace(tzinfo=UTC)
+    return Live(pk, status, wanted_until, f"{status}.{digest.hexdigest()[:16]}")
+
+
+def live_version(email: str, shop_id: int, remote_id: int) -> str | None:
+    """The validator of the owner's work order (`live_of`), or None when it is not theirs."""
+    live = live_of(email, shop_id, remote_id)
+    return live.version if live else None
 
 
 # --- Payments ----------------------------------------------------------------------------------
@@ -341,18 +470,24 @@ class Totals:
 
 
 def totals_of(email: str) -> Totals:
-    """What the owner paid (refunds left out) per year and per shop, summed by the database:
-    two queries."""
+    """What the owner paid (refunds left out) per year and per shop: two queries.
+
+    A payment counts in its shop's year, as the shop's books have it: one made at 9 pm on
+    31 December in Los Angeles is that year's, though it is already 1 January in UTC. The
+    database cannot say a row's year in the row's own time zone portably (SQLite has no time
+    zones), so the years are summed here from one narrow query; the shops, by the database."""
     paid = queries.payments_of(email).filter(status="succeeded").order_by()
-    by_year = (
-        paid.annotate(year=ExtractYear("remote_created_at"))
-        .values("year")
-        .annotate(total=Sum("amount"), count=Count("pk"))
-        .order_by("-year")
-    )
+    years: dict[int | None, dict] = {}
+    rows = paid.values_list("remote_created_at", "shop__timezone", "amount")
+    for paid_at, zone, amount in rows.iterator(chunk_size=2000):
+        year = paid_at.astimezone(ZoneInfo(zone)).year if paid_at else None
+        found = years.setdefault(year, {"year": year, "total": Decimal(0), "count": 0})
+        found["total"] += amount
+        found["count"] += 1
+    by_year = sorted(years.values(), key=lambda row: (row["year"] is not None, row["year"] or 0))
     by_shop = (
         paid.values("shop", "shop__name")
         .annotate(total=Sum("amount"), count=Count("pk"))
         .order_by("shop__name", "shop")
     )
-    return Totals(list(by_year), list(by_shop))
+    return Totals(by_year[::-1], list(by_shop))

@@ -4,6 +4,7 @@ bookings and change requests for the owner."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.booking.models import ChangeRequest
+from portal.garage import rendered
 from portal.mirror.models import ShopNotice, WorkOrderStatus
 from portal.shops.models import Shop
 from tests.support import factories
@@ -72,6 +74,8 @@ def add_rows(scene, count: int) -> None:
 
 
 def queries_for(client, url: str) -> int:
+    """The queries of a view of `url` that renders it (nothing kept from an earlier view)."""
+    rendered.forget()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
         if hasattr(response, "streaming_content"):
@@ -88,6 +92,25 @@ def test_a_garage_page_costs_the_same_queries_for_one_row_and_many(client, scene
     one = queries_for(client, url)
     add_rows(scene, 12)
     assert queries_for(client, url) == one, one
+
+
+@pytest.mark.parametrize("page", ["work order", "poll, changed"])
+def test_a_repeat_view_of_an_unchanged_work_order_costs_the_session_and_one_query(
+    client, scene, page, django_assert_num_queries
+):
+    garage_client(client, scene.owners.two_shops.email)
+    url = PAGES[page](scene)
+    add_rows(scene, 12)
+    first = client.get(url)
+    with django_assert_num_queries(2):  # the session, and the work order with its validator
+        again = client.get(url)
+    assert shown(again) == shown(first)
+
+
+def shown(response) -> bytes:
+    """The page from <main> on, without its script's nonce: what a kept part must repeat
+    (the masked CSRF token in <body> and the nonce are new each time)."""
+    return re.sub(rb'nonce="[^"]*"', b"", response.content.split(b"<main")[-1])
 
 
 def test_an_unchanged_poll_costs_the_session_and_one_query_with_one_row_or_many(

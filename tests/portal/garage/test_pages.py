@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from portal.booking.models import ChangeRequest
+from portal.garage import pages
 from portal.mirror.models import ResourceState, ShopNotice, WorkOrder, WorkOrderStatus
-from portal.shops.models import Connection
+from portal.shops.models import Connection, Shop
 from tests.support import factories
 from tests.support.garage import booking, garage_client
 
@@ -225,7 +227,8 @@ def test_opening_a_work_order_asks_the_mirror_to_keep_it_fresh(client, scene):
 def test_an_open_work_order_polls_and_a_closed_one_does_not(client, scene):
     garage_client(client, scene.owners.two_shops.email)
     open_page = text_of(client.get(work_order_url(scene.tom_main.work_order)))
-    assert 'hx-trigger="every 5s"' in open_page and "?v=in_progress." in open_page
+    assert 'hx-trigger="every 5s, visibilitychange from:document"' in open_page
+    assert "?v=in_progress." in open_page
     assert ">Refresh</a>" in open_page  # without JavaScript
     closed = text_of(client.get(work_order_url(scene.tom_other.work_order)))
     assert "hx-trigger" not in closed and ">Refresh</a>" not in closed
@@ -318,7 +321,7 @@ def test_a_work_order_that_is_invoiced_stops_polling(client, scene):
 # --- Payments ----------------------------------------------------------------------------------
 
 
-def test_payments_are_totalled_per_year_and_per_shop_by_the_database(client, scene):
+def test_payments_are_totalled_per_year_and_per_shop(client, scene):
     tom = scene.owners.two_shops
     last_year = timezone.now().replace(year=timezone.now().year - 1)
     factories.payment(
@@ -336,6 +339,51 @@ def test_payments_are_totalled_per_year_and_per_shop_by_the_database(client, sce
     assert '>Elsewhere Motors</th><td class="number">1</td><td class="number">$54.00<' in shops
     assert '>Main Street Garage</th><td class="number">2</td><td class="number">$64.00<' in shops
     assert "Refunded" in text  # listed, not counted
+
+
+#: 9 pm on New Year's Eve in Los Angeles: already 1 January in UTC.
+NEW_YEARS_EVE_IN_LA = datetime(2025, 1, 1, 5, 0, tzinfo=UTC)
+
+
+def in_los_angeles(shop) -> None:
+    Shop.objects.filter(pk=shop.pk).update(timezone="America/Los_Angeles")
+
+
+def test_a_payment_counts_in_its_shops_year_not_in_utcs(client, scene):
+    in_los_angeles(scene.main)
+    factories.payment(
+        scene.main,
+        scene.tom_main.work_order,
+        amount=Decimal("7.00"),
+        remote_created_at=NEW_YEARS_EVE_IN_LA,
+    )
+    text = text_of(garage_client(client, scene.owners.two_shops.email).get("/garage/payments/"))
+    years = text.split('id="years-title"')[1].split("</table>")[0]
+    assert '>2024</th><td class="number">1</td><td class="number">$7.00<' in years
+    assert ">2025<" not in years
+
+
+def test_dates_in_the_lists_are_the_shops_dates(client, scene):
+    in_los_angeles(scene.main)
+    order = scene.tom_main.work_order
+    WorkOrder.objects.filter(pk=order.pk).update(remote_created_at=NEW_YEARS_EVE_IN_LA)
+    factories.payment(scene.main, order, remote_created_at=NEW_YEARS_EVE_IN_LA)
+    garage_client(client, scene.owners.two_shops.email)
+    for url in ("/garage/work-orders/", "/garage/payments/", "/garage/"):
+        text = text_of(client.get(url))
+        assert "31 Dec 2024" in text and "1 Jan 2025" not in text, url
+
+
+def test_a_change_requests_dates_are_the_shops_dates(client, scene):
+    in_los_angeles(scene.main)
+    made = scene.tom_main.booking
+    asked = ChangeRequest.objects.create(booking=made, kind="cancel", outcome="declined")
+    ChangeRequest.objects.filter(pk=asked.pk).update(
+        created_at=NEW_YEARS_EVE_IN_LA, handled_at=NEW_YEARS_EVE_IN_LA
+    )
+    garage_client(client, scene.owners.two_shops.email)
+    text = text_of(client.get(f"/garage/appointments/booking/{made.pk}/"))
+    assert "sent 31 December 2024" in text and "on 31 December 2024" in text
 
 
 def test_a_receipt_shows_the_payment_its_shop_and_work_order_and_prints(client, scene):
@@ -367,3 +415,20 @@ def test_the_csv_lists_every_payment_with_a_dated_filename(client, scene):
         scene.tom_main.work_order.number,
         scene.tom_other.work_order.number,
     }
+
+
+def test_two_work_orders_showing_the_same_keep_their_own_validators_and_pages(client, scene):
+    tom = scene.owners.two_shops
+    one, two = (
+        factories.work_order(scene.main, tom.customers[0], tom.vehicles[0], jobs=0)
+        for _ in range(2)
+    )
+    columns = [name for name in pages._SHOWN if "__" not in name and "shown_" not in name]
+    WorkOrder.objects.filter(pk=two.pk).update(**{name: getattr(one, name) for name in columns})
+    WorkOrderStatus.objects.filter(work_order__in=[one, two]).delete()
+    versions = {pages.live_version(tom.email, o.shop_id, o.remote_id) for o in (one, two)}
+    assert len(versions) == 2
+    garage_client(client, tom.email)
+    for order in (one, two):
+        text = text_of(client.get(work_order_url(order)))
+        assert "/status/?v=" in text and f"/{order.remote_id}/status/" in text
