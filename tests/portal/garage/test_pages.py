@@ -73,6 +73,12 @@ def test_the_owners_navigation_links_every_garage_page(client, scene):
 # --- Vehicles ----------------------------------------------------------------------------------
 
 
+def test_the_garage_sheet_is_linked_in_the_head_so_pages_never_draw_without_it(client, scene):
+    text = text_of(garage_client(client, scene.owners.one_shop.email).get("/garage/"))
+    head, body = text.split("</head>", 1)
+    assert "css/garage" in head and "css/garage" not in body
+
+
 def test_each_vehicle_lists_its_work_orders_and_upcoming_visits(client, scene):
     tom = scene.owners.two_shops
     past = factories.appointment(
