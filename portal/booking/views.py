@@ -8,7 +8,7 @@ place. The one POST that books is a plain form, throttled per IP address and per
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 from functools import wraps
 
 from django.contrib import messages
@@ -27,7 +27,8 @@ from portal.shops.models import Shop
 
 from . import forms, services
 from .availability import closed_reason, public_shops, settings_of
-from .models import Booking, ChangeRequest, OpeningHours, Service
+from .cache import remembered
+from .models import Booking, BookingSettings, ChangeRequest, OpeningHours, Service
 from .slots import free_times
 from .visit import BOOKED_KEY, STEPS, Visit
 
@@ -96,6 +97,15 @@ def _services(shop: Shop, ids) -> list[Service]:
     return list(Service.objects.filter(shop=shop, pk__in=ids))
 
 
+def _visit_minutes(shop: Shop, settings: BookingSettings, ids: list[int]) -> int:
+    """How long a visit for the services `ids` lasts, for a page that lists times (kept
+    under the shop's calendar version: the services and settings are part of it)."""
+    ids = sorted(set(ids))
+    return remembered(
+        shop, ("visit minutes", *ids), lambda: settings.visit_minutes(_services(shop, ids))
+    )
+
+
 def time_choices(shop: Shop, times: list[datetime], style: str = "g:i A") -> list[tuple[str, str]]:
     """(instant in ISO 8601, "9:30 AM") for each time, in the shop's zone; on the day clocks
     go back, the hour that happens twice says which it is ("1:30 AM EDT", "1:30 AM EST"),
@@ -115,17 +125,23 @@ def time_choices(shop: Shop, times: list[datetime], style: str = "g:i A") -> lis
 def shop_page(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
     shop = _shop(slug)
     settings = settings_of(shop)
-    periods: dict[int, list[OpeningHours]] = {}
-    for period in OpeningHours.objects.filter(shop=shop):
-        periods.setdefault(period.weekday, []).append(period)
-    hours = [(day.label.title(), periods.get(day, [])) for day in OpeningHours.Weekday]
     context = {
         "shop": shop,
         "settings": settings,
         "reason": closed_reason(shop, settings),
-        "hours": hours,
+        "hours": remembered(shop, ("opening hours",), lambda: _opening_hours(shop)),
     }
     return render(request, "booking/shop.html", context)
+
+
+def _opening_hours(shop: Shop) -> list[tuple[str, list[tuple[time, time]]]]:
+    """("Monday", [(opens, closes), …]) for each day of the week, in the shop's local time."""
+    periods: dict[int, list[tuple[time, time]]] = {}
+    for weekday, opens, closes in OpeningHours.objects.filter(shop=shop).values_list(
+        "weekday", "opens", "closes"
+    ):
+        periods.setdefault(weekday, []).append((opens, closes))
+    return [(day.label.title(), periods.get(day, [])) for day in OpeningHours.Weekday]
 
 
 # --- The steps ---------------------------------------------------------------------------------
@@ -185,7 +201,7 @@ def _times_part(shop, settings, day_form, minutes: int, service_ids, chosen: str
     times = []
     if day_form.is_valid():
         day = day_form.cleaned_data["day"]
-        times = time_choices(shop, free_times(shop, day, minutes, settings=settings))
+        times = time_choices(shop, free_times(shop, day, minutes, settings=settings, listing=True))
     return {
         "shop": shop,
         "day_form": day_form,
@@ -229,7 +245,7 @@ def times(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
     if closed_reason(shop, settings):
         raise Http404
     service_ids = [int(id) for id in request.GET.getlist("services") if id.isdigit()]
-    minutes = settings.visit_minutes(_services(shop, service_ids))
+    minutes = _visit_minutes(shop, settings, service_ids)
     day_form = forms.DayForm(request.GET, shop=shop, settings=settings)
     context = _times_part(shop, settings, day_form, minutes, service_ids, chosen=None)
     status = 200 if day_form.is_valid() else 422
