@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from portal.mirror import books
@@ -17,6 +19,12 @@ def public_shops() -> QuerySet[Shop]:
     (`appointments_complete`, as `books.complete`), and the version of their calendar
     (`calendar_version`, what `portal.booking.cache` keeps its results under; None until the
     first row the free times read is written)."""
+    return _public_shops().all()  # a copy: the one built is never evaluated
+
+
+@cache
+def _public_shops() -> QuerySet[Shop]:
+    """Built once per process: building it costs a public page about as much as running it."""
     complete = ResourceState.objects.filter(
         shop=OuterRef("pk"), resource="appointments", completed_at__isnull=False
     )
