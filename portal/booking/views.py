@@ -8,7 +8,7 @@ place. The one POST that books is a plain form, throttled per IP address and per
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
+from django.utils.dateformat import time_format
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
@@ -134,14 +135,19 @@ def shop_page(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
     return render(request, "booking/shop.html", context)
 
 
-def _opening_hours(shop: Shop) -> list[tuple[str, list[tuple[time, time]]]]:
-    """("Monday", [(opens, closes), …]) for each day of the week, in the shop's local time."""
-    periods: dict[int, list[tuple[time, time]]] = {}
+def _opening_hours(shop: Shop) -> list[tuple[str, str]]:
+    """("Monday", "8:00 AM to 12:00 PM, 1:00 PM to 5:00 PM") for each day of the week, in
+    the shop's local time; "Closed" for a day without hours."""
+    periods: dict[int, list[str]] = {}
     for weekday, opens, closes in OpeningHours.objects.filter(shop=shop).values_list(
         "weekday", "opens", "closes"
     ):
-        periods.setdefault(weekday, []).append((opens, closes))
-    return [(day.label.title(), periods.get(day, [])) for day in OpeningHours.Weekday]
+        words = f"{time_format(opens, 'g:i A')} to {time_format(closes, 'g:i A')}"
+        periods.setdefault(weekday, []).append(words)
+    return [
+        (day.label.title(), ", ".join(periods.get(day, [])) or "Closed")
+        for day in OpeningHours.Weekday
+    ]
 
 
 # --- The steps ---------------------------------------------------------------------------------
