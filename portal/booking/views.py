@@ -203,18 +203,17 @@ def who(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
 
 def _times_part(shop, settings, day_form, minutes: int, service_ids, chosen: str | None) -> dict:
     """What the free-times part of the "when" step shows: the day picker, and the day's free
-    times (`chosen` checked) once it is a day that can be booked."""
+    times once it is a day that can be booked, each as (value, label, its input's id, whether
+    it is the one `chosen`)."""
     times = []
     if day_form.is_valid():
         day = day_form.cleaned_data["day"]
-        times = time_choices(shop, free_times(shop, day, minutes, settings=settings, listing=True))
-    return {
-        "shop": shop,
-        "day_form": day_form,
-        "times": times,
-        "chosen": chosen,
-        "service_ids": service_ids,
-    }
+        free = free_times(shop, day, minutes, settings=settings, listing=True)
+        times = [
+            (value, label, f"id_start_{n}", value == chosen)
+            for n, (value, label) in enumerate(time_choices(shop, free))
+        ]
+    return {"shop": shop, "day_form": day_form, "times": times, "service_ids": service_ids}
 
 
 @flow_step("when")
