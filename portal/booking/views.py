@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
+from functools import lru_cache, wraps
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
@@ -111,12 +112,21 @@ def time_choices(shop: Shop, times: list[datetime], style: str = "g:i A") -> lis
     """(instant in ISO 8601, "9:30 AM") for each time, in the shop's zone; on the day clocks
     go back, the hour that happens twice says which it is ("1:30 AM EDT", "1:30 AM EST"),
     from `tzname` (Django's "T" format is blank for an ambiguous time)."""
-    local = [start.astimezone(shop.zone) for start in times]
-    labels = [date_format(t, style) for t in local]
+    clocks = [_clock(start, shop.zone, style) for start in times]
+    labels = [label for _, label, _ in clocks]
     return [
-        (start.isoformat(), label + (f" {t.tzname()}" if labels.count(label) > 1 else ""))
-        for start, t, label in zip(times, local, labels, strict=True)
+        (value, label + (f" {zone}" if labels.count(label) > 1 else ""))
+        for value, label, zone in clocks
     ]
+
+
+@lru_cache(maxsize=4096)
+def _clock(start: datetime, zone: ZoneInfo, style: str) -> tuple[str, str, str]:
+    """An instant in ISO 8601, its wall-clock time in `zone` in `style`, and the zone's name
+    then ("EST"): the same for ever (the portal speaks one language, USE_I18N is off), so
+    worked out once per process rather than on every list."""
+    local = start.astimezone(zone)
+    return start.isoformat(), date_format(local, style), local.tzname() or ""
 
 
 # --- The shop's public page --------------------------------------------------------------------
