@@ -157,10 +157,8 @@ if envbool("DATABASE_POOLER", False):
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process, workers and beat share one file: WAL lets readers run beside a writer;
     # IMMEDIATE takes the write lock up front so concurrent writers queue instead of failing.
-    # Connections persist as on PostgreSQL (conn_max_age above): opening one (the file, WAL's
-    # shared memory, Django's SQL functions, the PRAGMAs) cost a page about a millisecond.
-    # Between requests a connection is idle in autocommit: it holds no lock, nor WAL's
-    # checkpoints back.
+    # Connections are kept (conn_max_age above): opening one per request cost more than a
+    # garage poll, and closing the last one checkpoints and removes the WAL each time.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
