@@ -228,6 +228,13 @@ else:
             "LOCATION": "portal_cache",
         }
     }
+# The booking pages' results, under their shop's calendar version (portal/booking/cache.py):
+# in each process's memory, since a versioned result is never stale, wherever it is kept.
+CACHES["booking"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "booking",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 SILENCED_SYSTEM_CHECKS = [
     # django-ratelimit knows only django-redis; Django's own RedisCache increments atomically.
     "django_ratelimit.W001",

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from functools import cache
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from portal.mirror import books
 from portal.mirror.models import ResourceState
 from portal.shops.models import Shop
 
-from .models import BookingSettings
+from .models import BookingSettings, CalendarVersion
 
 
 def public_shops() -> QuerySet[Shop]:
     """Shops as the public pages read them, in one query: with their connection, their
-    booking settings (`settings_of`), and whether their appointments are completely mirrored
-    (`appointments_complete`, as `books.complete`)."""
+    booking settings (`settings_of`), whether their appointments are completely mirrored
+    (`appointments_complete`, as `books.complete`), and the version of their calendar
+    (`calendar_version`, what `portal.booking.cache` keeps its results under; None until the
+    first row the free times read is written)."""
+    return _public_shops().all()  # a copy: the one built is never evaluated
+
+
+@cache
+def _public_shops() -> QuerySet[Shop]:
+    """Built once per process: building it costs a public page about as much as running it."""
     complete = ResourceState.objects.filter(
         shop=OuterRef("pk"), resource="appointments", completed_at__isnull=False
     )
+    version = CalendarVersion.objects.filter(shop_id=OuterRef("pk")).values("version")
     return Shop.objects.select_related("connection", "booking_settings").annotate(
-        appointments_complete=Exists(complete)
+        appointments_complete=Exists(complete), calendar_version=Subquery(version)
     )
 
 

@@ -329,3 +329,21 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.booking}"
+
+
+class CalendarVersion(models.Model):
+    """A value that changes, in the same transaction, with every row the free times of a shop
+    are computed from: its mirrored appointments, its bookings, opening hours, closed dates,
+    services and booking settings. The database keeps it (triggers on those tables, migration
+    `booking.0005_calendar_version`), so no write escapes it, whatever the code that makes it
+    (the mirror's upsert, a bulk update, a cascade). Each change draws a new random value: a
+    value is never seen twice for different data, even in tests that roll everything back.
+
+    The pages that list free times keep what they computed under it (`portal.booking.cache`).
+    No foreign key: a shop's deletion removes its rows, whose triggers then write here."""
+
+    shop_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"Calendar of shop {self.shop_id}: {self.version}"

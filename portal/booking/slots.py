@@ -25,6 +25,7 @@ from django.utils import timezone
 from portal.mirror.models import Appointment
 from portal.shops.models import Shop
 
+from .cache import remembered
 from .models import Booking, BookingSettings, ClosedDate, OpeningHours
 
 #: Mirrored appointments longer than this are not looked for before the day's first visit.
@@ -42,22 +43,38 @@ def free_times(
     *,
     now: datetime | None = None,
     settings: BookingSettings | None = None,
+    listing: bool = False,
 ) -> list[datetime]:
     """The instants a visit of `minutes` can start on the shop's local `day`, in order.
-    `settings` are the shop's when the caller has them already (read with the shop)."""
+    `settings` are the shop's when the caller has them already (read with the shop).
+
+    `listing`: for a page that only shows the times, whose shop comes from `public_shops`
+    with the settings: the day's times may be the ones computed for the same calendar
+    version (`portal.booking.cache`), the notice and the horizon applied now all the same.
+    Never when deciding a booking."""
     settings = settings or BookingSettings.for_shop(shop)
     now = now or timezone.now()
     last_day = now.astimezone(shop.zone).date() + timedelta(days=settings.horizon_days)
     if not settings.enabled or day > last_day:
         return []
     earliest = now + timedelta(minutes=settings.notice_minutes)
+
+    def compute() -> list[datetime]:
+        return _free_on(shop, day, minutes, settings)
+
+    times = remembered(shop, ("free times", day, minutes), compute) if listing else compute()
+    return [start for start in times if start >= earliest]
+
+
+def _free_on(shop: Shop, day: date, minutes: int, settings: BookingSettings) -> list[datetime]:
+    """The day's free times whenever one asks: the opening periods stepped by the slot, each
+    with a bay free for the whole visit. Two queries: the periods, then what is busy."""
     length, slot = timedelta(minutes=minutes), timedelta(minutes=settings.slot_minutes)
     starts = sorted(
         {
             start
             for opens, closes in _opening_periods(shop, day)
             for start in _steps(opens, closes - length, slot)
-            if start >= earliest
         }
     )
     if not starts:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
+from functools import lru_cache, wraps
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
+from django.utils.dateformat import time_format
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
@@ -27,7 +29,8 @@ from portal.shops.models import Shop
 
 from . import forms, services
 from .availability import closed_reason, public_shops, settings_of
-from .models import Booking, ChangeRequest, OpeningHours, Service
+from .cache import remembered
+from .models import Booking, BookingSettings, ChangeRequest, OpeningHours, Service
 from .slots import free_times
 from .visit import BOOKED_KEY, STEPS, Visit
 
@@ -96,16 +99,34 @@ def _services(shop: Shop, ids) -> list[Service]:
     return list(Service.objects.filter(shop=shop, pk__in=ids))
 
 
+def _visit_minutes(shop: Shop, settings: BookingSettings, ids: list[int]) -> int:
+    """How long a visit for the services `ids` lasts, for a page that lists times (kept
+    under the shop's calendar version: the services and settings are part of it)."""
+    ids = sorted(set(ids))
+    return remembered(
+        shop, ("visit minutes", *ids), lambda: settings.visit_minutes(_services(shop, ids))
+    )
+
+
 def time_choices(shop: Shop, times: list[datetime], style: str = "g:i A") -> list[tuple[str, str]]:
     """(instant in ISO 8601, "9:30 AM") for each time, in the shop's zone; on the day clocks
     go back, the hour that happens twice says which it is ("1:30 AM EDT", "1:30 AM EST"),
     from `tzname` (Django's "T" format is blank for an ambiguous time)."""
-    local = [start.astimezone(shop.zone) for start in times]
-    labels = [date_format(t, style) for t in local]
+    clocks = [_clock(start, shop.zone, style) for start in times]
+    labels = [label for _, label, _ in clocks]
     return [
-        (start.isoformat(), label + (f" {t.tzname()}" if labels.count(label) > 1 else ""))
-        for start, t, label in zip(times, local, labels, strict=True)
+        (value, label + (f" {zone}" if labels.count(label) > 1 else ""))
+        for value, label, zone in clocks
     ]
+
+
+@lru_cache(maxsize=4096)
+def _clock(start: datetime, zone: ZoneInfo, style: str) -> tuple[str, str, str]:
+    """An instant in ISO 8601, its wall-clock time in `zone` in `style`, and the zone's name
+    then ("EST"): the same for ever (the portal speaks one language, USE_I18N is off), so
+    worked out once per process rather than on every list."""
+    local = start.astimezone(zone)
+    return start.isoformat(), date_format(local, style), local.tzname() or ""
 
 
 # --- The shop's public page --------------------------------------------------------------------
@@ -115,17 +136,28 @@ def time_choices(shop: Shop, times: list[datetime], style: str = "g:i A") -> lis
 def shop_page(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
     shop = _shop(slug)
     settings = settings_of(shop)
-    periods: dict[int, list[OpeningHours]] = {}
-    for period in OpeningHours.objects.filter(shop=shop):
-        periods.setdefault(period.weekday, []).append(period)
-    hours = [(day.label.title(), periods.get(day, [])) for day in OpeningHours.Weekday]
     context = {
         "shop": shop,
         "settings": settings,
         "reason": closed_reason(shop, settings),
-        "hours": hours,
+        "hours": remembered(shop, ("opening hours",), lambda: _opening_hours(shop)),
     }
     return render(request, "booking/shop.html", context)
+
+
+def _opening_hours(shop: Shop) -> list[tuple[str, str]]:
+    """("Monday", "8:00 AM to 12:00 PM, 1:00 PM to 5:00 PM") for each day of the week, in
+    the shop's local time; "Closed" for a day without hours."""
+    periods: dict[int, list[str]] = {}
+    for weekday, opens, closes in OpeningHours.objects.filter(shop=shop).values_list(
+        "weekday", "opens", "closes"
+    ):
+        words = f"{time_format(opens, 'g:i A')} to {time_format(closes, 'g:i A')}"
+        periods.setdefault(weekday, []).append(words)
+    return [
+        (day.label.title(), ", ".join(periods.get(day, [])) or "Closed")
+        for day in OpeningHours.Weekday
+    ]
 
 
 # --- The steps ---------------------------------------------------------------------------------
@@ -181,18 +213,17 @@ def who(request: VehicleOwnerRequest, shop, settings, visit) -> HttpResponse:
 
 def _times_part(shop, settings, day_form, minutes: int, service_ids, chosen: str | None) -> dict:
     """What the free-times part of the "when" step shows: the day picker, and the day's free
-    times (`chosen` checked) once it is a day that can be booked."""
+    times once it is a day that can be booked, each as (value, label, its input's id, whether
+    it is the one `chosen`)."""
     times = []
     if day_form.is_valid():
         day = day_form.cleaned_data["day"]
-        times = time_choices(shop, free_times(shop, day, minutes, settings=settings))
-    return {
-        "shop": shop,
-        "day_form": day_form,
-        "times": times,
-        "chosen": chosen,
-        "service_ids": service_ids,
-    }
+        free = free_times(shop, day, minutes, settings=settings, listing=True)
+        times = [
+            (value, label, f"id_start_{n}", value == chosen)
+            for n, (value, label) in enumerate(time_choices(shop, free))
+        ]
+    return {"shop": shop, "day_form": day_form, "times": times, "service_ids": service_ids}
 
 
 @flow_step("when")
@@ -229,7 +260,7 @@ def times(request: VehicleOwnerRequest, slug: str) -> HttpResponse:
     if closed_reason(shop, settings):
         raise Http404
     service_ids = [int(id) for id in request.GET.getlist("services") if id.isdigit()]
-    minutes = settings.visit_minutes(_services(shop, service_ids))
+    minutes = _visit_minutes(shop, settings, service_ids)
     day_form = forms.DayForm(request.GET, shop=shop, settings=settings)
     context = _times_part(shop, settings, day_form, minutes, service_ids, chosen=None)
     status = 200 if day_form.is_valid() else 422
