@@ -174,6 +174,9 @@ def test_a_shop_connects_a_customer_books_and_follows_the_repair_to_the_payment(
     phone.get_by_label("VIN (optional)").fill("1HGCM82633A004352")
     phone.get_by_role("button", name="Continue").click()
     phone.get_by_role("heading", name="When").wait_for()
+    # htmx has settled the step when it moves the focus to its heading: only then does it
+    # listen for the day's change.
+    phone.wait_for_function("document.activeElement && document.activeElement.id === 'step-title'")
     tomorrow = phone.evaluate(
         "zone => new Date(Date.now() + 86400000).toLocaleDateString('en-CA', {timeZone: zone})",
         shop.timezone,
