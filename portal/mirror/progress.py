@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Case, Q, When
+
 from portal.shops.models import Connection, Shop
 
-from .books import status_of
+from . import books as ledger
 from .models import OPEN_STATUSES, RunProgress, SyncRun
 from .resources import REGISTRY
 from .sync import DETAILS, FULL_ORDER, OPEN_LIST
@@ -37,19 +39,32 @@ class Bar:
         return self.maximum if self.finished else self.done
 
 
+ACTIVE = (SyncRun.Status.PENDING, SyncRun.Status.RUNNING)
+
+
+def shown_run(shop: Shop) -> SyncRun | None:
+    """The run the page shows, in one query: the active one, else the newest full sync,
+    else the newest run."""
+    runs = SyncRun.objects.filter(shop=shop)
+    first = Case(When(status__in=ACTIVE, then=0), default=1)
+    return (
+        runs.filter(Q(status__in=ACTIVE) | Q(mode=SyncRun.Mode.FULL))
+        .order_by(first, "-created_at", "-id")
+        .first()
+        or runs.first()
+    )
+
+
 def context(shop: Shop, *, compact: bool = False) -> dict:
     """The template context of `mirror/sync.html` (and of its `progress` partial).
 
     `compact` is the shop page's panel: the bars without the records table."""
-    runs = SyncRun.objects.filter(shop=shop)
-    run = (
-        runs.filter(status__in=(SyncRun.Status.PENDING, SyncRun.Status.RUNNING)).first()
-        or runs.filter(mode=SyncRun.Mode.FULL).first()
-        or runs.first()
-    )
+    run = shown_run(shop)
     bars = []
+    read: dict[str, int] = {}  # per resource, the records the run's lists read
     if run is not None:
         saved = {p.resource: p for p in RunProgress.objects.filter(run=run)}
+        read = {name: p.done for name, p in saved.items()}
         lists = [
             saved.pop(OPEN_LIST.format(s)) for s in OPEN_STATUSES if OPEN_LIST.format(s) in saved
         ]
@@ -88,7 +103,14 @@ def context(shop: Shop, *, compact: bool = False) -> dict:
         "waiting": run.pause if run is not None and not disconnected else "",
     }
     if not compact:
-        books = status_of(shop)
+        books = ledger.recorded(shop)
+        # What the mirror holds, as the sync's books say (counting the mirror's rows on each
+        # request would cost more the larger the shop): the newest finished full sync's reads.
+        done_full = run is not None and run.mode == SyncRun.Mode.FULL
+        done_full = done_full and run.status == SyncRun.Status.DONE
+        listed = read if done_full else ledger.last_full_listing(shop)
+        for name, book in books.items():
+            book["mirrored"] = listed.get(name)
         # The sync's own order (bars, table and anywhere else), not the table's.
         order = [r for r in FULL_ORDER if r in books] + [r for r in books if r not in FULL_ORDER]
         result["books"] = [(LABELS[r], r, books[r]) for r in order]

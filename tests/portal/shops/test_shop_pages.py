@@ -71,7 +71,7 @@ def test_the_polled_progress_carries_the_records_table_so_both_refresh_together(
     part = client.get(f"/shops/{cast.shop.pk}/sync/", headers={"HX-Request": "true"})
     html = part.content.decode()
     assert 'hx-trigger="every 2s"' in html
-    assert "In the portal" in html  # the table is inside the swapped part
+    assert "Read by the last full sync" in html  # the table is inside the swapped part
 
 
 def test_the_shop_page_panel_polls_the_bars_only(client, cast):
@@ -80,7 +80,7 @@ def test_the_shop_page_panel_polls_the_bars_only(client, cast):
     html = client.get(
         f"/shops/{cast.shop.pk}/sync/?panel=1", headers={"HX-Request": "true"}
     ).content.decode()
-    assert "?panel=1" in html and "In the portal" not in html
+    assert "?panel=1" in html and "Read by the last full sync" not in html
 
 
 def test_after_a_disconnect_the_sync_page_shows_the_disconnected_state(client, cast):
@@ -110,7 +110,7 @@ def test_the_sync_bars_and_the_records_table_list_resources_in_one_order(client,
     client.force_login(cast.owner)
     html = client.get(f"/shops/{cast.shop.pk}/sync/").content.decode()
     bars_at = html.index('for="bar-employees"'), html.index('for="bar-customers"')
-    table = html[html.index("In the portal") :]
+    table = html[html.index("Read by the last full sync") :]
     rows = [table.index(f">{label}</th>") for label in ("Employees", "Customers", "Vehicles")]
     assert bars_at[0] < bars_at[1] and rows == sorted(rows)
 
