@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -157,15 +159,61 @@ def _team_changed(request: StaffRequest, membership: Membership, message: str) -
     return redirect(reverse("shops:detail", args=[membership.shop_id]) + "#team")
 
 
+@dataclass(frozen=True)
+class Teammate:
+    """A row of the team: the membership, its name and, for an owner, where its forms post."""
+
+    member: Membership
+    name: str
+    role_url: str = ""
+    remove_url: str = ""
+
+
+@dataclass(frozen=True)
+class PendingInvite:
+    """A row of the pending invites, with where its forms post (when the viewer may)."""
+
+    invite: Invite
+    resend_url: str = ""
+    cancel_url: str = ""
+
+
+def _team(membership: Membership) -> tuple[list[Teammate], list[PendingInvite]]:
+    """The shop's team and, for who may invite, its pending invites: two queries, the URLs
+    each row's forms post to made here once (not by a `{% url %}` per form in the loop)."""
+    shop_id = membership.shop_id
+    members = membership.shop.memberships.select_related("user").order_by("user__email")
+    team = []
+    for member in members:
+        name = member.user.get_full_name() or member.user.email
+        if membership.is_owner and member.pk != membership.pk:
+            args = [shop_id, member.pk]
+            role_url = reverse("shops:member-role", args=args)
+            team.append(Teammate(member, name, role_url, reverse("shops:member-remove", args=args)))
+        else:
+            team.append(Teammate(member, name))
+    pending = []
+    if membership.can_invite:
+        for invite in membership.shop.invites.filter(accepted_at__isnull=True):
+            if membership.is_owner or invite.role == Role.STAFF:
+                args = [shop_id, invite.pk]
+                resend_url = reverse("shops:invite-resend", args=args)
+                cancel = reverse("shops:invite-cancel", args=args)
+                pending.append(PendingInvite(invite, resend_url, cancel))
+            else:
+                pending.append(PendingInvite(invite))
+    return team, pending
+
+
 def _render_detail(
     request: StaffRequest, membership: Membership, form: InviteForm, status: int = 200
 ) -> HttpResponse:
-    shop = membership.shop
+    team, pending = _team(membership)
     context = {
-        "shop": shop,
+        "shop": membership.shop,
         "membership": membership,
-        "members": shop.memberships.select_related("user").order_by("user__email"),
-        "pending": shop.invites.filter(accepted_at__isnull=True),
+        "team": team,
+        "pending": pending,
         "form": form,
         "roles": Role.choices,
         "team_only": bool(request.htmx),
