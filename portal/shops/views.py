@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -72,15 +73,68 @@ def _failure(request: HttpRequest, reason: str, detail: str = "") -> HttpRespons
     return render(request, "shops/connect_failed.html", context, status=status)
 
 
+@dataclass(frozen=True)
+class ShopRow:
+    """A shop of the list: the viewer's membership, the shop's health, its links, and since
+    when its state holds (`since`: what it is, e.g. "Paused", and `since_at`: from when)."""
+
+    membership: Membership
+    shop: Shop
+    health: str
+    health_label: str
+    overview_url: str
+    detail_url: str
+    since: str = ""
+    since_at: datetime | None = None
+
+
+#: What a ShopRow reads (a field it reads and this misses costs a query per shop).
+ROW_FIELDS = (
+    "role",
+    "shop__name",
+    "shop__remote_slug",
+    "shop__granted",
+    "shop__connection__status",
+    "shop__connection__status_changed_at",
+    "shop__connection__last_refreshed_at",
+)
+
+
+def _shop_row(membership: Membership) -> ShopRow:
+    shop, connection = membership.shop, membership.shop.connection
+    health = shop.health
+    # When the state shown by the badge began, not when the link was first made.
+    since, since_at = "", None
+    if connection is not None:
+        if health in (Connection.Status.DISCONNECTED, Connection.Status.NEEDS_RECONNECTING):
+            since = "Disconnected" if health == Connection.Status.DISCONNECTED else "Paused"
+            since_at = connection.status_changed_at
+        elif connection.last_refreshed_at:
+            since, since_at = "Token refreshed", connection.last_refreshed_at
+        else:
+            since, since_at = "Connected", connection.status_changed_at
+    return ShopRow(
+        membership,
+        shop,
+        health,
+        shop.health_label,
+        reverse("dashboard:overview", args=[shop.pk]),
+        reverse("shops:detail", args=[shop.pk]),
+        since,
+        since_at,
+    )
+
+
 @login_required
 @require_GET
 def shop_list(request: StaffRequest) -> HttpResponse:
     memberships = (
         Membership.objects.filter(user=request.user)
         .select_related("shop__connection")
+        .only(*ROW_FIELDS)  # not the tokens, addresses and settings: half the cost
         .order_by("shop__name")
     )
-    return render(request, "shops/list.html", {"memberships": memberships})
+    return render(request, "shops/list.html", {"rows": [_shop_row(m) for m in memberships]})
 
 
 # The states of the last consents that connected shops in this session, so that going back
@@ -182,7 +236,11 @@ def _team(membership: Membership) -> tuple[list[Teammate], list[PendingInvite]]:
     """The shop's team and, for who may invite, its pending invites: two queries, the URLs
     each row's forms post to made here once (not by a `{% url %}` per form in the loop)."""
     shop_id = membership.shop_id
-    members = membership.shop.memberships.select_related("user").order_by("user__email")
+    members = (
+        membership.shop.memberships.select_related("user")
+        .only("shop", "role", "user__email", "user__name")
+        .order_by("user__email")
+    )
     team = []
     for member in members:
         name = member.user.get_full_name() or member.user.email
