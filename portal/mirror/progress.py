@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Case, Q, When
 
 from portal.shops.models import Connection, Shop
@@ -21,22 +19,20 @@ LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Bar:
-    resource: str
-    label: str
-    done: int
-    total: int | None
-    finished: bool
-
-    @property
-    def maximum(self) -> int:
-        """The <progress> element's max: 1 for an empty list, so a finished bar is full."""
-        return max(self.total or 0, self.done, 1)
-
-    @property
-    def value(self) -> int:
-        return self.maximum if self.finished else self.done
+def bar(resource: str, done: int, total: int | None, finished: bool) -> dict:
+    """A bar of the page, as a dict of plain values (the template engine reads a dict's key at
+    once, an object's attribute only after a failed lookup): `maximum` is the <progress>
+    element's max, 1 for an empty list so that a finished bar is full."""
+    maximum = max(total or 0, done, 1)
+    return {
+        "resource": resource,
+        "label": LABELS.get(resource, resource),
+        "done": done,
+        "total": total,
+        "finished": finished,
+        "maximum": maximum,
+        "value": maximum if finished else done,
+    }
 
 
 ACTIVE = (SyncRun.Status.PENDING, SyncRun.Status.RUNNING)
@@ -63,34 +59,29 @@ def context(shop: Shop, *, compact: bool = False) -> dict:
     bars = []
     read: dict[str, int] = {}  # per resource, the records the run's lists read
     if run is not None:
-        saved = {p.resource: p for p in RunProgress.objects.filter(run=run)}
-        read = {name: p.done for name, p in saved.items()}
+        # Per resource: (done, total, finished).
+        saved = {
+            resource: (done, total, finished)
+            for resource, done, total, finished in RunProgress.objects.filter(run=run).values_list(
+                "resource", "done", "total", "finished"
+            )
+        }
+        read = {name: done for name, (done, _, _) in saved.items()}
         lists = [
             saved.pop(OPEN_LIST.format(s)) for s in OPEN_STATUSES if OPEN_LIST.format(s) in saved
         ]
         if lists:
-            saved[OPEN] = RunProgress(
-                resource=OPEN,
-                done=sum(p.done for p in lists),
-                total=sum(p.total or 0 for p in lists),
-                finished=len(lists) == len(OPEN_STATUSES) and all(p.finished for p in lists),
+            saved[OPEN] = (
+                sum(done for done, _, _ in lists),
+                sum(total or 0 for _, total, _ in lists),
+                len(lists) == len(OPEN_STATUSES) and all(finished for _, _, finished in lists),
             )
         order = (
             (FULL_ORDER[0], OPEN, DETAILS, *FULL_ORDER[1:])
             if run.mode == SyncRun.Mode.FULL
             else tuple(saved)
         )
-        for resource in order:
-            p = saved.get(resource)
-            bars.append(
-                Bar(
-                    resource,
-                    LABELS.get(resource, resource),
-                    p.done if p else 0,
-                    p.total if p else None,
-                    bool(p and p.finished),
-                )
-            )
+        bars = [bar(resource, *saved.get(resource, (0, None, False))) for resource in order]
     disconnected = shop.health == Connection.Status.DISCONNECTED
     result = {
         "shop": shop,
