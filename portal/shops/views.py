@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -223,6 +225,15 @@ def _team(membership: Membership) -> tuple[list[dict], list[dict]]:
         .only("shop", "role", "user__email", "user__name")
         .order_by("user__email")
     )
+    # The role <select>'s options with each role chosen, made once: a member's row takes its own.
+    options = {
+        role: format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((value, " selected" if value == role else "", label) for value, label in Role.choices),
+        )
+        for role in Role.values
+    }
     team = []
     for member in members:
         changeable = membership.is_owner and member.pk != membership.pk
@@ -231,7 +242,7 @@ def _team(membership: Membership) -> tuple[list[dict], list[dict]]:
             {
                 "pk": member.pk,
                 "name": member.user.get_full_name() or member.user.email,
-                "role": member.role,
+                "options": options[member.role],
                 "role_label": member.get_role_display(),
                 "role_url": reverse("shops:member-role", args=args) if changeable else "",
                 "remove_url": reverse("shops:member-remove", args=args) if changeable else "",
@@ -265,7 +276,7 @@ def _render_detail(
         "team": team,
         "pending": pending,
         "form": form,
-        "roles": Role.choices,
+        "csrf_input": csrf_input(request),  # made once for the page's many forms
         "team_only": bool(request.htmx),
     }
     template = "shops/detail.html#team" if request.htmx else "shops/detail.html"
