@@ -148,7 +148,7 @@ def forget_completeness(shop: Shop | int, resources: list[str]) -> None:
 
 def recorded(shop: Shop) -> dict[str, dict]:
     """Per resource, what the books record: AutoSync's total, last success and error, records
-    skipped, requests in the last hour. Three small queries, however large the mirror."""
+    skipped, requests in the last hour. Two small queries, however large the mirror."""
     states = {s.resource: s for s in ResourceState.objects.filter(shop=shop)}
     spent = requests_last_hour(shop.pk)
     result = {}

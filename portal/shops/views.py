@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.views.decorators.debug import sensitive_variables
@@ -77,6 +78,17 @@ def _failure(request: HttpRequest, reason: str, detail: str = "") -> HttpRespons
     return render(request, "shops/connect_failed.html", context, status=status)
 
 
+@lru_cache(maxsize=4096)
+def _reversed(urlconf: str, prefix: str, name: str, args: tuple[int, ...]) -> str:
+    return reverse(name, urlconf=urlconf, args=args)
+
+
+def _url(name: str, *args: int) -> str:
+    """`reverse(name, args=args)`, remembered: a URL depends on nothing else than the URLconf,
+    the script prefix and the arguments, and a list of rows reverses a few names many times."""
+    return _reversed(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), name, args)
+
+
 # The rows of the staff's lists are dicts of plain values: the template engine reads a key of
 # a dict at once, where an attribute of an object costs it a failed lookup first (on a list of
 # twenty rows, the difference is most of the page's time).
@@ -118,8 +130,8 @@ def _shop_row(membership: Membership) -> dict:
         "name": shop.name,
         "slug": shop.remote_slug,
         "role": membership.get_role_display(),
-        "overview_url": reverse("dashboard:overview", args=[shop.pk]),
-        "detail_url": reverse("shops:detail", args=[shop.pk]),
+        "overview_url": _url("dashboard:overview", shop.pk),
+        "detail_url": _url("shops:detail", shop.pk),
         "health": health,
         "health_label": shop.health_label,
         "since": since,
@@ -236,33 +248,33 @@ def _team(membership: Membership) -> tuple[list[dict], list[dict]]:
     }
     team = []
     for member in members:
-        changeable = membership.is_owner and member.pk != membership.pk
-        args = [shop_id, member.pk]
-        team.append(
-            {
-                "pk": member.pk,
-                "name": member.user.get_full_name() or member.user.email,
-                "options": options[member.role],
-                "role_label": member.get_role_display(),
-                "role_url": reverse("shops:member-role", args=args) if changeable else "",
-                "remove_url": reverse("shops:member-remove", args=args) if changeable else "",
-            }
-        )
+        row = {
+            "pk": member.pk,
+            "name": member.user.get_full_name() or member.user.email,
+            "options": options[member.role],
+            "role_label": member.get_role_display(),
+            "role_url": "",
+            "remove_url": "",
+        }
+        if membership.is_owner and member.pk != membership.pk:
+            row["role_url"] = _url("shops:member-role", shop_id, member.pk)
+            row["remove_url"] = _url("shops:member-remove", shop_id, member.pk)
+        team.append(row)
     pending = []
     if membership.can_invite:
         for invite in membership.shop.invites.filter(accepted_at__isnull=True):
-            changeable = membership.is_owner or invite.role == Role.STAFF
-            args = [shop_id, invite.pk]
-            pending.append(
-                {
-                    "pk": invite.pk,
-                    "email": invite.email,
-                    "role_label": invite.get_role_display(),
-                    "invited_ago": ago(invite.created_at),
-                    "resend_url": reverse("shops:invite-resend", args=args) if changeable else "",
-                    "cancel_url": reverse("shops:invite-cancel", args=args) if changeable else "",
-                }
-            )
+            row = {
+                "pk": invite.pk,
+                "email": invite.email,
+                "role_label": invite.get_role_display(),
+                "invited_ago": ago(invite.created_at),
+                "resend_url": "",
+                "cancel_url": "",
+            }
+            if membership.is_owner or invite.role == Role.STAFF:
+                row["resend_url"] = _url("shops:invite-resend", shop_id, invite.pk)
+                row["cancel_url"] = _url("shops:invite-cancel", shop_id, invite.pk)
+            pending.append(row)
     return team, pending
 
 
