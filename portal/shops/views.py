@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 
@@ -83,10 +84,12 @@ def _reversed(urlconf: str, prefix: str, name: str, args: tuple[int, ...]) -> st
     return reverse(name, urlconf=urlconf, args=args)
 
 
-def _url(name: str, *args: int) -> str:
-    """`reverse(name, args=args)`, remembered: a URL depends on nothing else than the URLconf,
-    the script prefix and the arguments, and a list of rows reverses a few names many times."""
-    return _reversed(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), name, args)
+def _reverser() -> Callable[..., str]:
+    """`reverse(name, args=args)` for this request, remembered: a URL depends on nothing else
+    than the URLconf, the script prefix and the arguments, and a list of rows reverses a few
+    names many times."""
+    urlconf, prefix = get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+    return lambda name, *args: _reversed(urlconf, prefix, name, args)
 
 
 # The rows of the staff's lists are dicts of plain values: the template engine reads a key of
@@ -111,7 +114,7 @@ ROW_FIELDS = (
 )
 
 
-def _shop_row(membership: Membership) -> dict:
+def _shop_row(membership: Membership, url: Callable[..., str]) -> dict:
     """A shop of the list: its name and links, the viewer's role, the shop's health and since
     when its state holds (`since`: what it is, e.g. "Paused", and `when`)."""
     shop, connection = membership.shop, membership.shop.connection
@@ -130,8 +133,8 @@ def _shop_row(membership: Membership) -> dict:
         "name": shop.name,
         "slug": shop.remote_slug,
         "role": membership.get_role_display(),
-        "overview_url": _url("dashboard:overview", shop.pk),
-        "detail_url": _url("shops:detail", shop.pk),
+        "overview_url": url("dashboard:overview", shop.pk),
+        "detail_url": url("shops:detail", shop.pk),
         "health": health,
         "health_label": shop.health_label,
         "since": since,
@@ -149,7 +152,8 @@ def shop_list(request: StaffRequest) -> HttpResponse:
         .only(*ROW_FIELDS)  # not the tokens, addresses and settings: half the cost
         .order_by("shop__name")
     )
-    return render(request, "shops/list.html", {"rows": [_shop_row(m) for m in memberships]})
+    url = _reverser()
+    return render(request, "shops/list.html", {"rows": [_shop_row(m, url) for m in memberships]})
 
 
 # The states of the last consents that connected shops in this session, so that going back
@@ -231,11 +235,9 @@ def _team_changed(request: StaffRequest, membership: Membership, message: str) -
 def _team(membership: Membership) -> tuple[list[dict], list[dict]]:
     """The shop's team and, for who may invite, its pending invites, as rows (two queries):
     the URLs each row's forms post to are made here, once, for the rows the viewer may change."""
-    shop_id = membership.shop_id
-    members = (
-        membership.shop.memberships.select_related("user")
-        .only("shop", "role", "user__email", "user__name")
-        .order_by("user__email")
+    shop_id, url = membership.shop_id, _reverser()
+    members = membership.shop.memberships.order_by("user__email").values_list(
+        "pk", "role", "user__name", "user__email"
     )
     # The role <select>'s options with each role chosen, made once: a member's row takes its own.
     options = {
@@ -247,18 +249,18 @@ def _team(membership: Membership) -> tuple[list[dict], list[dict]]:
         for role in Role.values
     }
     team = []
-    for member in members:
+    for pk, role, name, email in members:
         row = {
-            "pk": member.pk,
-            "name": member.user.get_full_name() or member.user.email,
-            "options": options[member.role],
-            "role_label": member.get_role_display(),
+            "pk": pk,
+            "name": name or email,  # as User.get_full_name says it
+            "options": options[role],
+            "role_label": Role(role).label,
             "role_url": "",
             "remove_url": "",
         }
-        if membership.is_owner and member.pk != membership.pk:
-            row["role_url"] = _url("shops:member-role", shop_id, member.pk)
-            row["remove_url"] = _url("shops:member-remove", shop_id, member.pk)
+        if membership.is_owner and pk != membership.pk:
+            row["role_url"] = url("shops:member-role", shop_id, pk)
+            row["remove_url"] = url("shops:member-remove", shop_id, pk)
         team.append(row)
     pending = []
     if membership.can_invite:
@@ -272,8 +274,8 @@ def _team(membership: Membership) -> tuple[list[dict], list[dict]]:
                 "cancel_url": "",
             }
             if membership.is_owner or invite.role == Role.STAFF:
-                row["resend_url"] = _url("shops:invite-resend", shop_id, invite.pk)
-                row["cancel_url"] = _url("shops:invite-cancel", shop_id, invite.pk)
+                row["resend_url"] = url("shops:invite-resend", shop_id, invite.pk)
+                row["cancel_url"] = url("shops:invite-cancel", shop_id, invite.pk)
             pending.append(row)
     return team, pending
 
