@@ -149,17 +149,21 @@ def forget_completeness(shop: Shop | int, resources: list[str]) -> None:
 def recorded(shop: Shop) -> dict[str, dict]:
     """Per resource, what the books record: AutoSync's total, last success and error, records
     skipped, requests in the last hour. Two small queries, however large the mirror."""
-    states = {s.resource: s for s in ResourceState.objects.filter(shop=shop)}
+    fields = ("remote_total", "last_success_at", "last_error", "skipped", "last_skipped")
+    states = {
+        state["resource"]: state
+        for state in ResourceState.objects.filter(shop=shop).values("resource", *fields)
+    }
     spent = requests_last_hour(shop.pk)
     result = {}
     for name in REGISTRY:
         state = states.get(name)
         result[name] = {
-            "remote_total": state.remote_total if state else None,
-            "last_success": state.last_success_at if state else None,
-            "last_error": (state.last_error or None) if state else None,
-            "skipped": state.skipped if state else 0,
-            "last_skipped": (state.last_skipped or None) if state else None,
+            "remote_total": state["remote_total"] if state else None,
+            "last_success": state["last_success_at"] if state else None,
+            "last_error": (state["last_error"] or None) if state else None,
+            "skipped": state["skipped"] if state else 0,
+            "last_skipped": (state["last_skipped"] or None) if state else None,
             "requests_last_hour": spent.get(name, 0),
         }
     return result
