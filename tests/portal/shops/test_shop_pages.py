@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 from portal.mirror.models import RunProgress, SyncRun
@@ -168,3 +169,15 @@ def test_a_sync_waiting_for_the_request_limit_says_so_in_plain_words(client, cas
     for url in (f"/shops/{cast.shop.pk}/sync/", f"/shops/{cast.shop.pk}/sync/?panel=1"):
         html = client.get(url, headers={"HX-Request": "true"}).content.decode()
         assert "Waiting for AutoSync&#x27;s request limit, about 4" in html, url
+
+
+def test_the_shop_list_links_follow_the_prefix_the_portal_is_served_under(client, cast):
+    client.force_login(cast.owner)
+    set_script_prefix("/portal/")  # as a WSGI server mounting the portal under /portal sets it
+    try:
+        under = client.get("/shops/").content.decode()
+    finally:
+        set_script_prefix("/")
+    assert f'href="/portal/shops/{cast.shop.pk}/"' in under
+    plain = client.get("/shops/").content.decode()  # the remembered links are the prefix's own
+    assert f'href="/shops/{cast.shop.pk}/"' in plain and "/portal/shops/" not in plain
