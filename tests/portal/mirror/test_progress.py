@@ -36,3 +36,29 @@ def test_a_finished_sync_stops_polling(client, cast):
 def test_a_stranger_cannot_see_a_shops_sync(client, cast):
     client.force_login(cast.stranger)
     assert client.get(f"/shops/{cast.shop.pk}/sync/").status_code == 404
+
+
+def test_the_records_table_shows_what_the_last_finished_full_sync_read_while_another_runs(
+    client, cast
+):
+    SyncRun.objects.filter(shop=cast.shop).delete()
+    done = SyncRun.objects.create(shop=cast.shop, mode="full", status="done")
+    RunProgress.objects.create(run=done, resource="customers", done=40, total=40, finished=True)
+    running = SyncRun.objects.create(shop=cast.shop, mode="full", status="running")
+    RunProgress.objects.create(run=running, resource="customers", done=5, total=41)
+    client.force_login(cast.owner)
+    html = client.get(f"/shops/{cast.shop.pk}/sync/").content.decode()
+    assert '<progress id="bar-customers" max="41" value="5">' in html  # the running sync
+    row = html[html.index(">Customers</th>") :]
+    assert row.startswith(
+        '>Customers</th>\n          <td data-label="Read by the last full sync">40<'
+    )
+
+
+def test_before_any_full_sync_finished_the_records_table_says_nothing_was_read(client, cast):
+    client.force_login(cast.owner)  # the first sync is only queued
+    html = client.get(f"/shops/{cast.shop.pk}/sync/").content.decode()
+    row = html[html.index(">Customers</th>") :]
+    assert row.startswith(
+        '>Customers</th>\n          <td data-label="Read by the last full sync">—<'
+    )

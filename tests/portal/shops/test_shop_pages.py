@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 from portal.mirror.models import RunProgress, SyncRun
@@ -71,7 +72,7 @@ def test_the_polled_progress_carries_the_records_table_so_both_refresh_together(
     part = client.get(f"/shops/{cast.shop.pk}/sync/", headers={"HX-Request": "true"})
     html = part.content.decode()
     assert 'hx-trigger="every 2s"' in html
-    assert "In the portal" in html  # the table is inside the swapped part
+    assert "Read by the last full sync" in html  # the table is inside the swapped part
 
 
 def test_the_shop_page_panel_polls_the_bars_only(client, cast):
@@ -80,7 +81,7 @@ def test_the_shop_page_panel_polls_the_bars_only(client, cast):
     html = client.get(
         f"/shops/{cast.shop.pk}/sync/?panel=1", headers={"HX-Request": "true"}
     ).content.decode()
-    assert "?panel=1" in html and "In the portal" not in html
+    assert "?panel=1" in html and "Read by the last full sync" not in html
 
 
 def test_after_a_disconnect_the_sync_page_shows_the_disconnected_state(client, cast):
@@ -110,7 +111,7 @@ def test_the_sync_bars_and_the_records_table_list_resources_in_one_order(client,
     client.force_login(cast.owner)
     html = client.get(f"/shops/{cast.shop.pk}/sync/").content.decode()
     bars_at = html.index('for="bar-employees"'), html.index('for="bar-customers"')
-    table = html[html.index("In the portal") :]
+    table = html[html.index("Read by the last full sync") :]
     rows = [table.index(f">{label}</th>") for label in ("Employees", "Customers", "Vehicles")]
     assert bars_at[0] < bars_at[1] and rows == sorted(rows)
 
@@ -168,3 +169,15 @@ def test_a_sync_waiting_for_the_request_limit_says_so_in_plain_words(client, cas
     for url in (f"/shops/{cast.shop.pk}/sync/", f"/shops/{cast.shop.pk}/sync/?panel=1"):
         html = client.get(url, headers={"HX-Request": "true"}).content.decode()
         assert "Waiting for AutoSync&#x27;s request limit, about 4" in html, url
+
+
+def test_the_shop_list_links_follow_the_prefix_the_portal_is_served_under(client, cast):
+    client.force_login(cast.owner)
+    set_script_prefix("/portal/")  # as a WSGI server mounting the portal under /portal sets it
+    try:
+        under = client.get("/shops/").content.decode()
+    finally:
+        set_script_prefix("/")
+    assert f'href="/portal/shops/{cast.shop.pk}/"' in under
+    plain = client.get("/shops/").content.decode()  # the remembered links are the prefix's own
+    assert f'href="/shops/{cast.shop.pk}/"' in plain and "/portal/shops/" not in plain
