@@ -128,7 +128,12 @@ def test_a_process_that_keeps_crashing_is_given_up_on_and_its_traceback_shown(su
         30,
         "supervisord to give up",
     )
-    assert supervisor.getProcessInfo("steady")["statename"] == "RUNNING"
+    # The steady process counts as started once it has run start_secs: it may not have yet.
+    wait_for(
+        lambda: supervisor.getProcessInfo("steady")["statename"] == "RUNNING",
+        30,
+        "the steady process to count as started",
+    )
     log = (tmp_path / "log" / "crasher.log").read_text()
     assert log.count("ModuleNotFoundError: No module named 'portal.nothing_here'") == 3
     supervisor_log = (tmp_path / "log" / "supervisord.log").read_text()

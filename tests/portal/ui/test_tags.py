@@ -81,7 +81,7 @@ def test_the_vehicle_owners_navigation_lists_its_links_and_marks_the_current_one
     html = render(
         '{% include "includes/nav_owner.html" with links=links owner=person %}',
         "/garage/payments/",
-        links=[("garage:home", "Overview"), ("garage:payments", "Payments")],
+        links=[("/garage/", "Overview", False), ("/garage/payments/", "Payments", True)],
         person=Owner("pat@example.com"),
     )
     assert '<a href="/garage/">Overview</a>' in html
@@ -93,7 +93,7 @@ def test_the_vehicle_owners_navigation_offers_only_sign_in_to_a_visitor():
     html = render(
         '{% include "includes/nav_owner.html" with links=links owner=person %}',
         "/garage/sign-in/",
-        links=[("garage:home", "Overview")],
+        links=[("/garage/", "Overview", False)],
         person=NOBODY,
     )
     assert "/garage/sign-in/" in html and "Overview" not in html
