@@ -12,6 +12,8 @@ import json
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.booking.models import OpeningHours
@@ -25,7 +27,7 @@ from portal.mirror.models import (
     WebhookRefusal,
 )
 from portal.mirror.resources import REGISTRY
-from portal.shops.models import Connection
+from portal.shops.models import Connection, Shop
 from tests.support.factories import customer
 
 from .manage_support import shop  # noqa: F401
@@ -221,6 +223,17 @@ def test_no_webhook_for_hours_is_an_alert_while_the_shop_is_open_only(shop):
     assert alerts_for(shop, now=_at(shop, 6, 11)) == []  # Sunday: closed
     OpeningHours.objects.filter(shop=shop).delete()
     assert alerts_for(shop, now=_at(shop, 0, 11)) == []
+
+
+def test_the_alerts_cost_the_same_queries_whether_the_shop_is_open_or_not(shop):
+    all_complete(shop)
+    shop = Shop.objects.select_related("connection").get(pk=shop.pk)
+    counts = []
+    for moment in (_at(shop, 0, 11), _at(shop, 6, 11)):  # a Monday, open; a Sunday, closed
+        with CaptureQueriesContext(connection) as queries:
+            alerts_for(shop, now=moment)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 def test_the_alerts_show_at_the_top_of_the_inbox(client, cast, shop):
