@@ -47,7 +47,9 @@ PER_PAGE = 100
 
 def measure(url: str, paths: list[str], headers: dict, concurrency: int, expect: int = 200) -> dict:
     """Request every path once over `concurrency` threads (each must answer `expect`);
-    throughput and latencies."""
+    throughput and latencies. First, uncounted, a warm-up of four requests a thread (its
+    connection opened, the server's first renders and per-process caches made): the figures
+    are those of a server in its stride, the same for a page and for its baseline."""
     # One session per thread: each thread's connection is reused as soon as its last answer
     # came. (Shared by index, a session opened extra connections that sat idle past the
     # server's keep-alive timeout, and one closed as a request went out reset it.)
@@ -62,8 +64,9 @@ def measure(url: str, paths: list[str], headers: dict, concurrency: int, expect:
             raise RuntimeError(f"{paths[index]} answered {response.status_code}")
         return elapsed
 
-    started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(fetch, [n % len(paths) for n in range(4 * concurrency)]))
+        started = time.perf_counter()
         latencies = sorted(pool.map(fetch, range(len(paths))))
     wall = time.perf_counter() - started
     return {
