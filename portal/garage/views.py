@@ -311,6 +311,7 @@ def receipt(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> HttpR
     context = {
         "payment": payment,
         "shop": payment.shop,
+        "freshness": queries.shop_freshness(payment.shop),
         "work_order": order,
         "vehicle": pages.vehicle_label(pages.vehicle_of(order)) if order else "",
     }

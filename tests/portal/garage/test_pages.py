@@ -405,6 +405,20 @@ def test_a_receipt_shows_the_payment_its_shop_and_work_order_and_prints(client, 
     assert 'media="print"' in text
 
 
+def test_a_receipt_says_how_fresh_it_is_and_when_syncing_is_paused(client, scene):
+    paid = scene.tom_main.payment
+    ResourceState.objects.create(
+        shop=scene.main, resource="payments", last_success_at=timezone.now()
+    )
+    owner = garage_client(client, scene.owners.two_shops.email)
+    url = f"/garage/payments/{scene.main.pk}/{paid.remote_id}/"
+    assert "Updated <time" in text_of(owner.get(url))
+    Connection.objects.filter(pk=scene.main.connection_id).update(
+        status=Connection.Status.NEEDS_RECONNECTING
+    )
+    assert "Syncing is paused" in text_of(owner.get(url))
+
+
 def test_the_csv_lists_every_payment_with_a_dated_filename(client, scene):
     Shop = type(scene.main)
     Shop.objects.filter(pk=scene.main.pk).update(name="=HYPERLINK(1)")
