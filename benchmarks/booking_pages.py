@@ -11,7 +11,6 @@ bounded number of requests; then each page's query count with 10 and with 10,000
 appointments in the mirror, which must not differ.
 """
 
-import argparse
 import os
 import random
 import statistics
@@ -23,10 +22,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.page_bench import production_on_this_machine  # noqa: E402
+from benchmarks.page_bench import (  # noqa: E402
+    arguments,
+    cpu_ms,
+    prepare_portal,
+    production_on_this_machine,
+    query_counts,
+    serve_portal,
+)
 from benchmarks.report import page_row, write_rows  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import Gunicorn, drop_database  # noqa: E402
+from tests.support.servers import drop_database  # noqa: E402
 
 APPOINTMENTS = 10_000
 #: 10,000 appointments in 30 days are about 17 in progress at any hour, day and night: with
@@ -89,63 +95,19 @@ def mirror_appointments(shop, count: int, first_id: int) -> None:
     )
 
 
-def query_counts(paths: dict[str, str]) -> dict[str, int]:
-    """The queries each path makes, read in-process through the test client."""
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    counts = {}
-    for name, path in paths.items():
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path)
-        if response.status_code != 200:
-            raise RuntimeError(f"{path} answered {response.status_code}")
-        counts[name] = len(queries)
-    return counts
-
-
-def cpu_ms(paths: list[str], count: int = 100) -> float:
-    """The median processor time of one request to `paths` (in turn) through Django in this
-    process: the page's own cost, without the server, the network or the other threads. It
-    counts this process's time only (SQLite's work included, PostgreSQL's not), so it holds
-    up on a machine shared with other work, where requests per second do not."""
-    from django.test import Client
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    times = []
-    for n in range(count):
-        started = time.process_time()
-        client.get(paths[n % len(paths)])
-        times.append(time.process_time() - started)
-    return statistics.median(times) * 1000
-
-
 def load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=400, help="per page")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--json", help="also write the figures here, as rows of the table")
-    args = parser.parse_args()
-
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    from portal.booking.models import Service
-    from portal.booking.slots import free_times
-    from tests.support.booking import bookable_day
-
+    args = arguments(__doc__.split("\n")[0])
     server = None
     try:
-        call_command("migrate", verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        prepare_portal()
+        from portal.booking.models import Service
+        from portal.booking.slots import free_times
+        from tests.support.booking import bookable_day
+
         shop = build_shop()
         services = Service.objects.filter(shop=shop).order_by("pk")[:2]
         query = "&".join(f"services={service.pk}" for service in services)
@@ -166,22 +128,17 @@ def main() -> None:
             f"database: {DATABASE_URL.split('://')[0]}; {APPOINTMENTS} appointments mirrored "
             f"in {seconds:.1f} s; {len(days)} days measured, {offered} hour-long times free"
         )
-        cpu_ms(["/bare/", *pages["shop page"], *pages["free times"]], 30)  # warm up
-        costs = {name: cpu_ms(paths) for name, paths in pages.items()}
-        bare_cost = cpu_ms(["/bare/"])
+        median = statistics.median
+        cpu_ms(["/bare/", *pages["shop page"], *pages["free times"]], count=30)  # warm up
+        costs = {name: cpu_ms(paths, count=100, average=median) for name, paths in pages.items()}
+        bare_cost = cpu_ms("/bare/", count=100, average=median)
         print(
             "processor ms per request, in-process median: "
             + ", ".join(f"{name} {ms:.1f}" for name, ms in costs.items())
             + f", bare page {bare_cost:.1f}"
         )
 
-        server = Gunicorn(
-            "portal.wsgi:application",
-            {},
-            log_path=WORK / "gunicorn.log",
-            workers=args.workers,
-            ready_path="/bare/",
-        )
+        server = serve_portal(WORK, args.workers)
         print(
             f"{args.requests} requests per page, {args.concurrency} concurrent, "
             f"gunicorn {args.workers} workers x 8 threads, DEBUG off; "

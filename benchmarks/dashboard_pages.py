@@ -13,7 +13,6 @@ overview, the board (its first pages, a status and a search), and the unchanged 
 count with a handful of rows and with all of them, which must not differ.
 """
 
-import argparse
 import random
 import secrets
 import sys
@@ -25,10 +24,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.page_bench import production_on_this_machine  # noqa: E402
+from benchmarks.page_bench import (  # noqa: E402
+    arguments,
+    client,
+    cpu_ms,
+    prepare_portal,
+    production_on_this_machine,
+    query_counts,
+    serve_portal,
+    session_cookie,
+)
 from benchmarks.report import page_row, write_rows  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import Gunicorn, drop_database  # noqa: E402
+from tests.support.servers import drop_database  # noqa: E402
 
 WORK_ORDERS = 20_000
 PAYMENTS = 50_000
@@ -210,65 +218,13 @@ def mirror(shop, scale: float, first_id: int) -> None:
     )
 
 
-def session_cookie(user) -> str:
-    """A signed-in session for `user`, as the browser's cookie carries it."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-
-def query_counts(cookie: str, paths: dict[str, tuple[str, dict]]) -> dict[str, int]:
-    """The queries each path makes, read in-process through the test client."""
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_COOKIE=cookie)
-    counts = {}
-    for name, (path, headers) in paths.items():
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path, headers=headers)
-        if response.status_code not in (200, 204):
-            raise RuntimeError(f"{path} answered {response.status_code}")
-        counts[name] = len(queries)
-    return counts
-
-
-def cpu_ms(cookie: str, paths: list[str], headers: dict, count: int = 40) -> float:
-    """The mean processor time of one request (to `paths` in turn) through Django in this
-    process (ms): the page's own cost, without the server, the network or the other processes
-    on a shared machine (SQLite's work included, PostgreSQL's not)."""
-    from django.test import Client
-
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_COOKIE=cookie)
-    client.get(paths[0], headers=headers)  # warm
-    started = time.process_time()
-    for n in range(count):
-        client.get(paths[n % len(paths)], headers=headers)
-    return (time.process_time() - started) / count * 1000
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=200, help="per page")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--json", help="also write the figures here, as rows of the table")
-    args = parser.parse_args()
-
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    from django.urls import reverse
-
+    args = arguments(__doc__.split("\n")[0], requests=200)
     server = None
     try:
-        call_command("migrate", verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        prepare_portal()
+        from django.urls import reverse
+
         shop, user = build_shop()
         cookie = session_cookie(user)
         overview = reverse("dashboard:overview", args=[shop.pk])
@@ -276,36 +232,27 @@ def main() -> None:
         htmx = {"HX-Request": "true"}
 
         def tag_of(path: str) -> str:
-            from django.test import Client
+            return client(cookie).get(path, headers=htmx)["ETag"].strip('"')
 
-            client = Client(HTTP_HOST="127.0.0.1", HTTP_COOKIE=cookie)
-            return client.get(path, headers=htmx)["ETag"].strip('"')
-
-        def counted() -> dict[str, tuple[str, dict]]:
+        def counted() -> dict[str, tuple[str, dict, int]]:
             return {
-                "overview": (overview, {}),
-                "board": (board, {}),
-                "refresh": (overview, {**htmx, "X-Dashboard-Seen": tag_of(overview)}),
+                "overview": (overview, {}, 200),
+                "board": (board, {}, 200),
+                "refresh": (overview, {**htmx, "X-Dashboard-Seen": tag_of(overview)}, 204),
             }
 
         mirror(shop, 0.0005, first_id=1)
-        few = query_counts(cookie, counted())
+        few = query_counts(counted(), cookie)
         started = time.monotonic()
         mirror(shop, 1, first_id=1_000_000)
         seconds = time.monotonic() - started
-        many = query_counts(cookie, counted())
+        many = query_counts(counted(), cookie)
         print(
             f"database: {DATABASE_URL.split('://')[0]}; {WORK_ORDERS} work orders ({OPEN} open), "
             f"{PAYMENTS} payments, {CUSTOMERS} customers mirrored in {seconds:.1f} s"
         )
 
-        server = Gunicorn(
-            "portal.wsgi:application",
-            {},
-            log_path=WORK / "gunicorn.log",
-            workers=args.workers,
-            ready_path="/bare/",
-        )
+        server = serve_portal(WORK, args.workers)
         print(
             f"{args.requests} requests per page, {args.concurrency} concurrent, "
             f"gunicorn {args.workers} workers x 8 threads, DEBUG off, signed in\n"
@@ -327,11 +274,11 @@ def main() -> None:
         print(header)
         print("-" * len(header))
         rows = []
-        bare_cpu = cpu_ms(cookie, ["/bare/"], {})
+        bare_cpu = cpu_ms("/bare/", cookie, count=40)
         for name, (paths, headers, status) in plans.items():
             if name == "refresh":  # the tag of now (it includes a 5-minute bucket)
                 headers = {**headers, "X-Dashboard-Seen": tag_of(overview)}
-            spent = (cpu_ms(cookie, paths, headers), bare_cpu)
+            spent = (cpu_ms(paths, cookie, headers, count=40), bare_cpu)
             plan = [paths[i % len(paths)] for i in range(args.requests)]
             mine = measure(server.url, plan, headers, args.concurrency, expect=status)
             bare = measure(server.url, ["/bare/"] * args.requests, signed_in, args.concurrency)

@@ -11,19 +11,25 @@ the work order page; the poll unchanged, as the page sends it (`?v=`: 204) and w
 Then each one's query count with 1 work order and with 50, which must not differ.
 """
 
-import argparse
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.page_bench import production_on_this_machine  # noqa: E402
+from benchmarks.page_bench import (  # noqa: E402
+    arguments,
+    cpu_ms,
+    prepare_portal,
+    production_on_this_machine,
+    query_counts,
+    serve_portal,
+    session_cookie,
+)
 from benchmarks.report import page_row, write_rows  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import Gunicorn, drop_database  # noqa: E402
+from tests.support.servers import drop_database  # noqa: E402
 
 WORK_ORDERS, PAYMENTS = 50, 200
 EMAIL = "olive@example.com"
@@ -84,79 +90,16 @@ def add_history(shop, customer, car, order, work_orders: int, payments: int) -> 
         )
 
 
-def signed_in_cookie() -> str:
-    """A session of the owner, as the garage's sign-in leaves it."""
-    from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from portal.accounts.owners import SESSION_KEY
-
-    session = SessionStore()
-    session[SESSION_KEY] = EMAIL
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-
-
-def query_counts(cookie: str, plans: dict) -> dict[str, int]:
-    """The queries each plan's request makes, read in-process through the test client, as a
-    repeat view makes them (the first view of a work order also writes its `wanted_until`)."""
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    name, value = cookie.split("=", 1)
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.cookies[name] = value
-    counts = {}
-    for label, (path, headers, expect) in plans.items():
-        client.get(path, headers=headers)
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path, headers=headers)
-        if response.status_code != expect:
-            raise RuntimeError(f"{path} answered {response.status_code}")
-        counts[label] = len(queries)
-    return counts
-
-
-def cpu_times(cookie: str, plans: dict, repeat: int = 30) -> dict[str, float]:
-    """Each request's CPU time in this process (ms, the mean of `repeat`), the bare page's
-    too: what the server spends, whatever else the shared machine is doing."""
-    from django.test import Client
-
-    name, value = cookie.split("=", 1)
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.cookies[name] = value
-    plans = {**plans, "bare page": ("/bare/", {}, 200)}
-    spent = {}
-    for label, (path, headers, _) in plans.items():
-        client.get(path, headers=headers)  # warm
-        started = time.process_time()
-        for _ in range(repeat):
-            client.get(path, headers=headers)
-        spent[label] = (time.process_time() - started) / repeat * 1000
-    return spent
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=400, help="per page")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--json", help="also write the figures here, as rows of the table")
-    args = parser.parse_args()
-
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    from portal.garage import pages
-
+    args = arguments(__doc__.split("\n")[0])
     server = None
     try:
-        call_command("migrate", verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        prepare_portal()
+        from portal.accounts.owners import SESSION_KEY
+        from portal.garage import pages
+
         shop, customer, car, order = build_owner()
-        cookie = signed_in_cookie()
+        cookie = session_cookie(values={SESSION_KEY: EMAIL})  # as the garage's sign-in leaves it
         page = f"/garage/work-orders/{shop.pk}/{order.remote_id}/"
 
         def plans() -> dict:
@@ -172,23 +115,21 @@ def main() -> None:
                 "poll, changed": (f"{page}status/?v=in_progress.0", {}, 200),
             }
 
-        few = query_counts(cookie, plans())
+        # As a repeat view makes them (the first view of a work order writes its `wanted_until`).
+        few = query_counts(plans(), cookie, repeat_view=True)
         add_history(shop, customer, car, order, WORK_ORDERS, PAYMENTS)
-        many = query_counts(cookie, plans())
-        cpu = cpu_times(cookie, plans())
+        many = query_counts(plans(), cookie, repeat_view=True)
+        cpu = {
+            label: cpu_ms(path, cookie, headers, count=30)
+            for label, (path, headers, _) in {**plans(), "bare page": ("/bare/", {}, 200)}.items()
+        }
         print(
             f"database: {DATABASE_URL.split('://')[0]}; one owner with {WORK_ORDERS} work "
             f"orders and {PAYMENTS} payments; the page's work order: 2 jobs, 4 statuses, "
             "4 payments, an inspection report"
         )
 
-        server = Gunicorn(
-            "portal.wsgi:application",
-            {},
-            log_path=WORK / "gunicorn.log",
-            workers=args.workers,
-            ready_path="/bare/",
-        )
+        server = serve_portal(WORK, args.workers)
         print(
             f"{args.requests} requests each, {args.concurrency} concurrent, "
             f"gunicorn {args.workers} workers x 8 threads, DEBUG off\n"

@@ -1,16 +1,21 @@
-"""What the page benchmarks (booking_pages, garage_pages, dashboard_pages) share: production
-settings on a work directory and database of the run's own."""
+"""What the page benchmarks (booking_pages, garage_pages, dashboard_pages, staff_pages) share:
+production settings on a work directory and database of the run's own, their command line,
+the portal set up and served, a signed-in session, and the in-process query counts and
+processor time of a page."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
+import statistics
 import tempfile
+import time
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from tests.support.servers import fresh_database_url
+from tests.support.servers import Gunicorn, fresh_database_url
 
 
 def production_on_this_machine(prefix: str) -> tuple[Path, str]:
@@ -34,3 +39,106 @@ def production_on_this_machine(prefix: str) -> tuple[Path, str]:
         }
     )
     return work, database_url
+
+
+def arguments(description: str, requests: int = 400) -> argparse.Namespace:
+    """The command line every page benchmark takes: requests per page, how many at once,
+    gunicorn's workers, and a file to write the table's rows to."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--requests", type=int, default=requests, help="per page")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--json", help="also write the figures here, as rows of the table")
+    return parser.parse_args()
+
+
+def prepare_portal() -> None:
+    """Django set up on the settings production_on_this_machine chose, the run's database
+    migrated and the static files collected (whitenoise serves them)."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def serve_portal(work: Path, workers: int) -> Gunicorn:
+    """The portal (with /bare/) under gunicorn on 127.0.0.1, logging into `work`."""
+    return Gunicorn(
+        "portal.wsgi:application",
+        {},
+        log_path=work / "gunicorn.log",
+        workers=workers,
+        ready_path="/bare/",
+    )
+
+
+def session_cookie(user=None, values: dict | None = None) -> str:
+    """A new session's Cookie header, as a browser sends it: signed in as `user` (the
+    staff's sign-in) if given, and holding `values` (the garage's sign-in puts the owner's
+    email there)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    if user is not None:
+        client.force_login(user)
+    if values:
+        session = client.session
+        session.update(values)
+        session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def client(cookie: str = ""):
+    """Django's test client as the benchmark's requests come: to 127.0.0.1, with `cookie`."""
+    from django.test import Client
+
+    return Client(HTTP_HOST="127.0.0.1", **({"HTTP_COOKIE": cookie} if cookie else {}))
+
+
+def query_counts(
+    pages: dict[str, str | tuple[str, dict, int]], cookie: str = "", repeat_view: bool = False
+) -> dict[str, int]:
+    """The queries each page makes, read in-process through the test client. A page is a
+    path (answering 200), or a path with its headers and the status it answers. With
+    `repeat_view`, each is requested once before it is counted, as a repeat view makes them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = client(cookie)
+    counts = {}
+    for name, page in pages.items():
+        path, headers, status = (page, {}, 200) if isinstance(page, str) else page
+        if repeat_view:
+            browser.get(path, headers=headers)
+        with CaptureQueriesContext(connection) as queries:
+            response = browser.get(path, headers=headers)
+        if response.status_code != status:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+        counts[name] = len(queries)
+    return counts
+
+
+def cpu_ms(
+    paths: str | list[str],
+    cookie: str = "",
+    headers: dict | None = None,
+    count: int = 50,
+    average=statistics.mean,
+) -> float:
+    """The processor time of one request (to `paths` in turn) through Django in this process,
+    in ms: the `average` (the mean, or another such as statistics.median) of `count` after one
+    to warm up. It is the page's own cost, without the server, the network or the other
+    processes on a shared machine (SQLite's work included, PostgreSQL's not), so it holds up
+    where requests per second do not."""
+    paths = [paths] if isinstance(paths, str) else paths
+    browser = client(cookie)
+    browser.get(paths[0], headers=headers)  # warm
+    times = []
+    for n in range(count):
+        started = time.process_time()
+        browser.get(paths[n % len(paths)], headers=headers)
+        times.append(time.process_time() - started)
+    return average(times) * 1000

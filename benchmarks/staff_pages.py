@@ -12,7 +12,6 @@ books). Then each page's query count with one shop and an empty mirror and with 
 which must not differ.
 """
 
-import argparse
 import secrets
 import sys
 import time
@@ -23,10 +22,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.page_bench import production_on_this_machine  # noqa: E402
+from benchmarks.page_bench import (  # noqa: E402
+    arguments,
+    cpu_ms,
+    prepare_portal,
+    production_on_this_machine,
+    query_counts,
+    serve_portal,
+    session_cookie,
+)
 from benchmarks.report import page_row, write_rows  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import Gunicorn, drop_database  # noqa: E402
+from tests.support.servers import drop_database  # noqa: E402
 
 SHOPS, TEAM, INVITES, SYNCS = 20, 20, 10, 200
 #: The mirror of a shop a first sync has just filled (the sync page counts every resource).
@@ -171,65 +178,13 @@ def mirror(shop) -> None:
     )
 
 
-def session_cookie(user) -> str:
-    """A signed-in session for `user`, as the browser's cookie carries it."""
-    from django.conf import settings
-    from django.test import Client
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
-
-
-def query_counts(cookie: str, pages: dict[str, str]) -> dict[str, int]:
-    """The queries each page makes, read in-process through the test client."""
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_COOKIE=cookie)
-    counts = {}
-    for name, path in pages.items():
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path)
-        if response.status_code != 200:
-            raise RuntimeError(f"{path} answered {response.status_code}")
-        counts[name] = len(queries)
-    return counts
-
-
-def cpu_ms(cookie: str, path: str, count: int = 50) -> float:
-    """The mean processor time of one request to `path` through Django in this process (ms):
-    the page's own cost, without the server, the network or the other processes on a shared
-    machine (SQLite's work included, PostgreSQL's not)."""
-    from django.test import Client
-
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_COOKIE=cookie)
-    client.get(path)  # warm
-    started = time.process_time()
-    for _ in range(count):
-        client.get(path)
-    return (time.process_time() - started) / count * 1000
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=400, help="per page")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--json", help="also write the figures here, as rows of the table")
-    args = parser.parse_args()
-
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    from django.urls import reverse
-
+    args = arguments(__doc__.split("\n")[0])
     server = None
     try:
-        call_command("migrate", verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        prepare_portal()
+        from django.urls import reverse
+
         owner, shop = build_owner()
         cookie = session_cookie(owner)
         pages = {
@@ -237,30 +192,24 @@ def main() -> None:
             "shop page": reverse("shops:detail", args=[shop.pk]),
             "sync page": reverse("mirror:shop-sync", args=[shop.pk]),
         }
-        few = query_counts(cookie, pages)
+        few = query_counts(pages, cookie)
         started = time.monotonic()
         add_everything(owner, shop)
         seconds = time.monotonic() - started
-        many = query_counts(cookie, pages)
+        many = query_counts(pages, cookie)
         print(
             f"database: {DATABASE_URL.split('://')[0]}; an owner of {SHOPS} shops, a team of "
             f"{TEAM} and {INVITES} invites, {SYNCS} syncs, "
             + ", ".join(f"{n:,} {name}" for name, n in MIRROR.items())
             + f" mirrored, in {seconds:.1f} s"
         )
-        cpu = {name: cpu_ms(cookie, path) for name, path in {**pages, "bare": "/bare/"}.items()}
+        cpu = {name: cpu_ms(path, cookie) for name, path in {**pages, "bare": "/bare/"}.items()}
         print(
             "processor ms per request, in-process mean: "
             + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items())
         )
 
-        server = Gunicorn(
-            "portal.wsgi:application",
-            {},
-            log_path=WORK / "gunicorn.log",
-            workers=args.workers,
-            ready_path="/bare/",
-        )
+        server = serve_portal(WORK, args.workers)
         print(
             f"{args.requests} requests per page, {args.concurrency} concurrent, "
             f"gunicorn {args.workers} workers x 8 threads, DEBUG off, signed in\n"
