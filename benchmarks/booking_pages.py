@@ -22,24 +22,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.page_bench import (  # noqa: E402
-    arguments,
-    cpu_ms,
-    prepare_portal,
-    production_on_this_machine,
-    query_counts,
-    serve_portal,
-)
+from benchmarks import page_bench  # noqa: E402
 from benchmarks.report import page_row, write_rows  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import drop_database  # noqa: E402
 
 APPOINTMENTS = 10_000
 #: 10,000 appointments in 30 days are about 17 in progress at any hour, day and night: with
 #: this many bays the busiest hours are full and the others offer times, so the list of free
 #: times is rendered, not only "No free times".
 BAYS = 20
-WORK, DATABASE_URL = production_on_this_machine("booking-bench-")
+WORK, DATABASE_URL = page_bench.production_on_this_machine("booking-bench-")
 
 
 def build_shop():
@@ -100,10 +92,8 @@ def load() -> str:
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n")[0])
-    server = None
-    try:
-        prepare_portal()
+    args = page_bench.arguments(__doc__.split("\n")[0])
+    with page_bench.portal_run(WORK, DATABASE_URL, args.workers) as serve:
         from portal.booking.models import Service
         from portal.booking.slots import free_times
         from tests.support.booking import bookable_day
@@ -118,27 +108,31 @@ def main() -> None:
         }
 
         mirror_appointments(shop, 10, first_id=1)
-        few = query_counts({name: paths[0] for name, paths in pages.items()})
+        few = page_bench.query_counts({name: paths[0] for name, paths in pages.items()})
         started = time.monotonic()
         mirror_appointments(shop, APPOINTMENTS - 10, first_id=11)
         seconds = time.monotonic() - started
-        many = query_counts({name: paths[0] for name, paths in pages.items()})
+        many = page_bench.query_counts({name: paths[0] for name, paths in pages.items()})
         offered = sum(len(free_times(shop, day, 60)) for day in days)
         print(
             f"database: {DATABASE_URL.split('://')[0]}; {APPOINTMENTS} appointments mirrored "
             f"in {seconds:.1f} s; {len(days)} days measured, {offered} hour-long times free"
         )
         median = statistics.median
-        cpu_ms(["/bare/", *pages["shop page"], *pages["free times"]], count=30)  # warm up
-        costs = {name: cpu_ms(paths, count=100, average=median) for name, paths in pages.items()}
-        bare_cost = cpu_ms("/bare/", count=100, average=median)
+        # Warm up: every path before any is timed (cpu_ms warms only the first of its own).
+        page_bench.cpu_ms(["/bare/", *pages["shop page"], *pages["free times"]], count=30)
+        costs = {
+            name: page_bench.cpu_ms(paths, count=100, average=median)
+            for name, paths in pages.items()
+        }
+        bare_cost = page_bench.cpu_ms("/bare/", count=100, average=median)
         print(
             "processor ms per request, in-process median: "
             + ", ".join(f"{name} {ms:.1f}" for name, ms in costs.items())
             + f", bare page {bare_cost:.1f}"
         )
 
-        server = serve_portal(WORK, args.workers)
+        server = serve()
         print(
             f"{args.requests} requests per page, {args.concurrency} concurrent, "
             f"gunicorn {args.workers} workers x 8 threads, DEBUG off; "
@@ -169,10 +163,6 @@ def main() -> None:
             "ratio: page requests per second / bare page requests per second "
             "(target at least 0.5, and p95 under 50 ms)"
         )
-    finally:
-        if server:
-            server.stop()
-        drop_database(DATABASE_URL)
 
 
 if __name__ == "__main__":

@@ -24,25 +24,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.page_bench import (  # noqa: E402
-    arguments,
-    client,
-    cpu_ms,
-    prepare_portal,
-    production_on_this_machine,
-    query_counts,
-    serve_portal,
-    session_cookie,
-)
+from benchmarks import page_bench  # noqa: E402
 from benchmarks.report import page_row, write_rows  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import drop_database  # noqa: E402
 
 WORK_ORDERS = 20_000
 PAYMENTS = 50_000
 CUSTOMERS = 6_000
 OPEN = 400  # work orders not invoiced yet (draft, in progress, waiting for parts, completed)
-WORK, DATABASE_URL = production_on_this_machine("dashboard-bench-")
+WORK, DATABASE_URL = page_bench.production_on_this_machine("dashboard-bench-")
 
 
 def build_shop():
@@ -219,20 +209,18 @@ def mirror(shop, scale: float, first_id: int) -> None:
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n")[0], requests=200)
-    server = None
-    try:
-        prepare_portal()
+    args = page_bench.arguments(__doc__.split("\n")[0], requests=200)
+    with page_bench.portal_run(WORK, DATABASE_URL, args.workers) as serve:
         from django.urls import reverse
 
         shop, user = build_shop()
-        cookie = session_cookie(user)
+        cookie = page_bench.session_cookie(user)
         overview = reverse("dashboard:overview", args=[shop.pk])
         board = reverse("dashboard:board", args=[shop.pk])
         htmx = {"HX-Request": "true"}
 
         def tag_of(path: str) -> str:
-            return client(cookie).get(path, headers=htmx)["ETag"].strip('"')
+            return page_bench.client(cookie).get(path, headers=htmx)["ETag"].strip('"')
 
         def counted() -> dict[str, tuple[str, dict, int]]:
             return {
@@ -242,17 +230,17 @@ def main() -> None:
             }
 
         mirror(shop, 0.0005, first_id=1)
-        few = query_counts(counted(), cookie)
+        few = page_bench.query_counts(counted(), cookie)
         started = time.monotonic()
         mirror(shop, 1, first_id=1_000_000)
         seconds = time.monotonic() - started
-        many = query_counts(counted(), cookie)
+        many = page_bench.query_counts(counted(), cookie)
         print(
             f"database: {DATABASE_URL.split('://')[0]}; {WORK_ORDERS} work orders ({OPEN} open), "
             f"{PAYMENTS} payments, {CUSTOMERS} customers mirrored in {seconds:.1f} s"
         )
 
-        server = serve_portal(WORK, args.workers)
+        server = serve()
         print(
             f"{args.requests} requests per page, {args.concurrency} concurrent, "
             f"gunicorn {args.workers} workers x 8 threads, DEBUG off, signed in\n"
@@ -274,11 +262,11 @@ def main() -> None:
         print(header)
         print("-" * len(header))
         rows = []
-        bare_cpu = cpu_ms("/bare/", cookie, count=40)
+        bare_cpu = page_bench.cpu_ms("/bare/", cookie, count=40)
         for name, (paths, headers, status) in plans.items():
             if name == "refresh":  # the tag of now (it includes a 5-minute bucket)
                 headers = {**headers, "X-Dashboard-Seen": tag_of(overview)}
-            spent = (cpu_ms(paths, cookie, headers, count=40), bare_cpu)
+            spent = (page_bench.cpu_ms(paths, cookie, headers, count=40), bare_cpu)
             plan = [paths[i % len(paths)] for i in range(args.requests)]
             mine = measure(server.url, plan, headers, args.concurrency, expect=status)
             bare = measure(server.url, ["/bare/"] * args.requests, signed_in, args.concurrency)
@@ -307,10 +295,6 @@ def main() -> None:
             "second / bare page requests per second (target: at least 0.33 and p95 under "
             "100 ms for the pages, at least 1 for the unchanged refresh)"
         )
-    finally:
-        if server:
-            server.stop()
-        drop_database(DATABASE_URL)
 
 
 if __name__ == "__main__":

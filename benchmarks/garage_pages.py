@@ -18,22 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.page_bench import (  # noqa: E402
-    arguments,
-    cpu_ms,
-    prepare_portal,
-    production_on_this_machine,
-    query_counts,
-    serve_portal,
-    session_cookie,
-)
+from benchmarks import page_bench  # noqa: E402
 from benchmarks.report import page_row, write_rows  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import drop_database  # noqa: E402
 
 WORK_ORDERS, PAYMENTS = 50, 200
 EMAIL = "olive@example.com"
-WORK, DATABASE_URL = production_on_this_machine("garage-bench-")
+WORK, DATABASE_URL = page_bench.production_on_this_machine("garage-bench-")
 
 
 def build_owner():
@@ -91,15 +82,13 @@ def add_history(shop, customer, car, order, work_orders: int, payments: int) -> 
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n")[0])
-    server = None
-    try:
-        prepare_portal()
+    args = page_bench.arguments(__doc__.split("\n")[0])
+    with page_bench.portal_run(WORK, DATABASE_URL, args.workers) as serve:
         from portal.accounts.owners import SESSION_KEY
         from portal.garage import pages
 
         shop, customer, car, order = build_owner()
-        cookie = session_cookie(values={SESSION_KEY: EMAIL})  # as the garage's sign-in leaves it
+        cookie = page_bench.session_cookie(values={SESSION_KEY: EMAIL})  # the garage's sign-in
         page = f"/garage/work-orders/{shop.pk}/{order.remote_id}/"
 
         def plans() -> dict:
@@ -116,11 +105,11 @@ def main() -> None:
             }
 
         # As a repeat view makes them (the first view of a work order writes its `wanted_until`).
-        few = query_counts(plans(), cookie, repeat_view=True)
+        few = page_bench.query_counts(plans(), cookie, repeat_view=True)
         add_history(shop, customer, car, order, WORK_ORDERS, PAYMENTS)
-        many = query_counts(plans(), cookie, repeat_view=True)
+        many = page_bench.query_counts(plans(), cookie, repeat_view=True)
         cpu = {
-            label: cpu_ms(path, cookie, headers, count=30)
+            label: page_bench.cpu_ms(path, cookie, headers, count=30)
             for label, (path, headers, _) in {**plans(), "bare page": ("/bare/", {}, 200)}.items()
         }
         print(
@@ -129,7 +118,7 @@ def main() -> None:
             "4 payments, an inspection report"
         )
 
-        server = serve_portal(WORK, args.workers)
+        server = serve()
         print(
             f"{args.requests} requests each, {args.concurrency} concurrent, "
             f"gunicorn {args.workers} workers x 8 threads, DEBUG off\n"
@@ -170,10 +159,6 @@ def main() -> None:
             "session's read included); ratio: requests per second / the bare page's "
             "(targets: the page at least 0.5 with p95 under 50 ms; the unchanged poll at least 1)"
         )
-    finally:
-        if server:
-            server.stop()
-        drop_database(DATABASE_URL)
 
 
 if __name__ == "__main__":

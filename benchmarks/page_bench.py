@@ -11,11 +11,13 @@ import secrets
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from tests.support.servers import Gunicorn, fresh_database_url
+from tests.support.servers import Gunicorn, drop_database, fresh_database_url
 
 
 def production_on_this_machine(prefix: str) -> tuple[Path, str]:
@@ -52,26 +54,38 @@ def arguments(description: str, requests: int = 400) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def prepare_portal() -> None:
+@contextmanager
+def portal_run(work: Path, database_url: str, workers: int) -> Iterator[Callable[[], Gunicorn]]:
     """Django set up on the settings production_on_this_machine chose, the run's database
-    migrated and the static files collected (whitenoise serves them)."""
-    import django
-    from django.core.management import call_command
+    migrated and the static files collected (whitenoise serves them). Gives a function that
+    serves the portal (with /bare/) under gunicorn on 127.0.0.1, logging into `work`; at the
+    end, whatever happened, that server stops and the run's database is dropped."""
+    servers = []
 
-    django.setup()
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    def serve() -> Gunicorn:
+        servers.append(
+            Gunicorn(
+                "portal.wsgi:application",
+                {},
+                log_path=work / "gunicorn.log",
+                workers=workers,
+                ready_path="/bare/",
+            )
+        )
+        return servers[-1]
 
+    try:
+        import django
+        from django.core.management import call_command
 
-def serve_portal(work: Path, workers: int) -> Gunicorn:
-    """The portal (with /bare/) under gunicorn on 127.0.0.1, logging into `work`."""
-    return Gunicorn(
-        "portal.wsgi:application",
-        {},
-        log_path=work / "gunicorn.log",
-        workers=workers,
-        ready_path="/bare/",
-    )
+        django.setup()
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield serve
+    finally:
+        for server in servers:
+            server.stop()
+        drop_database(database_url)
 
 
 def session_cookie(user=None, values: dict | None = None) -> str:

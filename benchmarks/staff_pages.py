@@ -22,23 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.page_bench import (  # noqa: E402
-    arguments,
-    cpu_ms,
-    prepare_portal,
-    production_on_this_machine,
-    query_counts,
-    serve_portal,
-    session_cookie,
-)
+from benchmarks import page_bench  # noqa: E402
 from benchmarks.report import page_row, write_rows  # noqa: E402
 from benchmarks.sandbox_lists import measure  # noqa: E402
-from tests.support.servers import drop_database  # noqa: E402
 
 SHOPS, TEAM, INVITES, SYNCS = 20, 20, 10, 200
 #: The mirror of a shop a first sync has just filled (the sync page counts every resource).
 MIRROR = {"customers": 20_000, "vehicles": 25_000, "workorders": 50_000, "payments": 50_000}
-WORK, DATABASE_URL = production_on_this_machine("staff-bench-")
+WORK, DATABASE_URL = page_bench.production_on_this_machine("staff-bench-")
 
 
 def build_owner():
@@ -179,37 +170,38 @@ def mirror(shop) -> None:
 
 
 def main() -> None:
-    args = arguments(__doc__.split("\n")[0])
-    server = None
-    try:
-        prepare_portal()
+    args = page_bench.arguments(__doc__.split("\n")[0])
+    with page_bench.portal_run(WORK, DATABASE_URL, args.workers) as serve:
         from django.urls import reverse
 
         owner, shop = build_owner()
-        cookie = session_cookie(owner)
+        cookie = page_bench.session_cookie(owner)
         pages = {
             "staff shop list": reverse("shops:list"),
             "shop page": reverse("shops:detail", args=[shop.pk]),
             "sync page": reverse("mirror:shop-sync", args=[shop.pk]),
         }
-        few = query_counts(pages, cookie)
+        few = page_bench.query_counts(pages, cookie)
         started = time.monotonic()
         add_everything(owner, shop)
         seconds = time.monotonic() - started
-        many = query_counts(pages, cookie)
+        many = page_bench.query_counts(pages, cookie)
         print(
             f"database: {DATABASE_URL.split('://')[0]}; an owner of {SHOPS} shops, a team of "
             f"{TEAM} and {INVITES} invites, {SYNCS} syncs, "
             + ", ".join(f"{n:,} {name}" for name, n in MIRROR.items())
             + f" mirrored, in {seconds:.1f} s"
         )
-        cpu = {name: cpu_ms(path, cookie) for name, path in {**pages, "bare": "/bare/"}.items()}
+        cpu = {
+            name: page_bench.cpu_ms(path, cookie)
+            for name, path in {**pages, "bare": "/bare/"}.items()
+        }
         print(
             "processor ms per request, in-process mean: "
             + ", ".join(f"{name} {ms:.1f}" for name, ms in cpu.items())
         )
 
-        server = serve_portal(WORK, args.workers)
+        server = serve()
         print(
             f"{args.requests} requests per page, {args.concurrency} concurrent, "
             f"gunicorn {args.workers} workers x 8 threads, DEBUG off, signed in\n"
@@ -238,10 +230,6 @@ def main() -> None:
             "requests per second / bare page requests per second (target at least 0.5, and "
             "p95 under 50 ms)"
         )
-    finally:
-        if server:
-            server.stop()
-        drop_database(DATABASE_URL)
 
 
 if __name__ == "__main__":
