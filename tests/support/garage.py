@@ -41,22 +41,8 @@ def connect_other_shop(owners: Owners) -> Shop:
 
 def booking(shop: Shop, start, email: str, state: str = "pending", **fields):
     """A portal booking of `email` at `start` (an hour), in `state`."""
-    made = Booking(
-        shop=shop,
-        state=state,
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        name="Tom Owner",
-        email=email,
-        phone="+13125550143",
-        vehicle_year=2019,
-        vehicle_make="Honda",
-        vehicle_model="Civic",
-        **fields,
-    )
-    made.issue_manage_token()
-    made.save()
-    return made
+    fields.setdefault("name", "Tom Owner")
+    return factories.portal_booking(shop, start, state, minutes=60, email=email, **fields)
 
 
 @dataclass

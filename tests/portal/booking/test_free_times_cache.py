@@ -60,23 +60,7 @@ def mirrored(shop, remote_id: int, start: str, status: str = "scheduled") -> Non
 
 
 def a_booking(shop, start: str, **fields) -> Booking:
-    begins = local(shop, start)
-    made = Booking(
-        shop=shop,
-        state=Booking.State.PENDING,
-        starts_at=begins,
-        ends_at=begins + timedelta(minutes=30),
-        name="Olive Owner",
-        email="olive@example.com",
-        phone="+13125550143",
-        vehicle_year=2019,
-        vehicle_make="Honda",
-        vehicle_model="Civic",
-        **fields,
-    )
-    made.issue_manage_token()
-    made.save()
-    return made
+    return factories.portal_booking(shop, local(shop, start), state=Booking.State.PENDING, **fields)
 
 
 def test_a_listed_day_is_computed_once_per_calendar_version(shop, django_assert_num_queries):
