@@ -213,11 +213,15 @@ def main() -> None:
     with page_bench.portal_run(WORK, DATABASE_URL, args.workers) as serve:
         from django.urls import reverse
 
+        from portal.dashboard.views import POLL_SCOPE
+
         shop, user = build_shop()
         cookie = page_bench.session_cookie(user)
         overview = reverse("dashboard:overview", args=[shop.pk])
         board = reverse("dashboard:board", args=[shop.pk])
         htmx = {"HX-Request": "true"}
+        # The refresh as the page sends it: with the page's poll pass (portal.accounts.passes).
+        with_pass = page_bench.poll_pass(cookie, POLL_SCOPE, shop.pk)
 
         def tag_of(path: str) -> str:
             return page_bench.client(cookie).get(path, headers=htmx)["ETag"].strip('"')
@@ -226,7 +230,11 @@ def main() -> None:
             return {
                 "overview": (overview, {}, 200),
                 "board": (board, {}, 200),
-                "refresh": (overview, {**htmx, "X-Dashboard-Seen": tag_of(overview)}, 204),
+                "refresh": (
+                    overview,
+                    {**htmx, **with_pass, "X-Dashboard-Seen": tag_of(overview)},
+                    204,
+                ),
             }
 
         mirror(shop, 0.0005, first_id=1)
@@ -253,7 +261,7 @@ def main() -> None:
                 signed_in,
                 200,
             ),
-            "refresh": ([overview], {**signed_in, **htmx}, 204),
+            "refresh": ([overview], {**signed_in, **htmx, **with_pass}, 204),
         }
         header = (
             f"{'page':<10}{'queries':>12} | {'req/s':>7}{'p50 ms':>8}{'p95 ms':>8} | "

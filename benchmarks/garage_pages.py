@@ -86,16 +86,18 @@ def main() -> None:
     with page_bench.portal_run(WORK, DATABASE_URL, args.workers) as serve:
         from portal.accounts.owners import SESSION_KEY
         from portal.garage import pages
+        from portal.garage.views import POLL_SCOPE
 
         shop, customer, car, order = build_owner()
         cookie = page_bench.session_cookie(values={SESSION_KEY: EMAIL})  # the garage's sign-in
         page = f"/garage/work-orders/{shop.pk}/{order.remote_id}/"
+        with_pass = page_bench.poll_pass(cookie, POLL_SCOPE, EMAIL)  # as the page's poll sends
 
         def plans() -> dict:
             version = pages.live_version(EMAIL, shop.pk, order.remote_id)
             return {
                 "page": (page, {}, 200),
-                "poll, unchanged (?v=)": (f"{page}status/?v={version}", {}, 204),
+                "poll, unchanged (?v=)": (f"{page}status/?v={version}", with_pass, 204),
                 "poll, unchanged (ETag)": (
                     f"{page}status/",
                     {"If-None-Match": f'"{version}"'},

@@ -105,6 +105,14 @@ def session_cookie(user=None, values: dict | None = None) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
+def poll_pass(cookie: str, scope: str, what) -> dict:
+    """The poll pass header the page gives the session of `cookie` (portal.accounts.passes),
+    as the page's poll sends it back."""
+    from portal.accounts import passes
+
+    return {passes.HEADER: passes.for_session(cookie.split("=", 1)[1], scope, what)}
+
+
 def client(cookie: str = ""):
     """Django's test client as the benchmark's requests come: to 127.0.0.1, with `cookie`."""
     from django.test import Client

@@ -115,6 +115,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before the idle sign-out, which reads the session: an unchanged poll with its page's
+    # pass is answered without it (portal/accounts/passes.py).
+    "portal.accounts.passes.PollPassMiddleware",
     "portal.accounts.middleware.session_lifetime",
     "portal.accounts.owners.OwnerMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -48,7 +48,7 @@ from portal.mirror.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from portal.shops.models import Shop
+from portal.shops.models import Connection, Shop
 from portal.ui.statuses import badge
 
 from .models import STUCK_STATUSES, StuckThreshold
@@ -654,7 +654,8 @@ def low_parts(shop: Shop, limit: int = 20) -> list[LowPart]:
 #: AutoSync sends payments and appointments without an `updated_at`: a refund or a
 #: cancellation shows as a newer sighting (`observed_at`, which every write moves on). Then
 #: the shop's stuck thresholds, and its sync's books (a resource failing, or done arriving,
-#: changes the alerts at the top).
+#: changes the alerts at the top). Last, the shop's time zone and the health of its
+#: connection (`Shop.health`), which the pages show too.
 _VERSION_SQL = """
 SELECT
   (SELECT remote_id FROM {work_order} WHERE shop_id = %(shop)s
@@ -673,7 +674,11 @@ SELECT
   (SELECT hours FROM {threshold} WHERE shop_id = %(shop)s AND status = %(in_progress)s),
   (SELECT hours FROM {threshold} WHERE shop_id = %(shop)s AND status = %(waiting_parts)s),
   (SELECT MAX(last_error_at) FROM {resource_state} WHERE shop_id = %(shop)s),
-  (SELECT COUNT(completed_at) FROM {resource_state} WHERE shop_id = %(shop)s)
+  (SELECT COUNT(completed_at) FROM {resource_state} WHERE shop_id = %(shop)s),
+  (SELECT timezone FROM {shop} WHERE id = %(shop)s),
+  (SELECT granted FROM {shop} WHERE id = %(shop)s),
+  (SELECT c.status FROM {connection} c JOIN {shop} s ON s.connection_id = c.id
+     WHERE s.id = %(shop)s)
 """
 
 
@@ -687,11 +692,13 @@ def _version_sql() -> str:
         "booking": Booking,
         "threshold": StuckThreshold,
         "resource_state": ResourceState,
+        "shop": Shop,
+        "connection": Connection,
     }
     return _VERSION_SQL.format(**{name: model._meta.db_table for name, model in tables.items()})
 
 
-def version(shop: Shop) -> tuple:
+def version(shop: Shop | int) -> tuple:
     """A cheap fingerprint of what the dashboard shows (_VERSION_SQL: one query, each part an
     index's end). What changes without any of these moving (the clock, which moves time in
     status on; a record AutoSync no longer has) shows with the dashboard's time bucket
@@ -699,6 +706,7 @@ def version(shop: Shop) -> tuple:
     query than the database to answer it, on the refresh every open dashboard sends."""
     with connection.cursor() as cursor:
         cursor.execute(
-            _version_sql(), {"shop": shop.pk, **{status: status for status in STUCK_STATUSES}}
+            _version_sql(),
+            {"shop": getattr(shop, "pk", shop), **{status: status for status in STUCK_STATUSES}},
         )
         return tuple(cursor.fetchone())

@@ -25,7 +25,7 @@ from babel.numbers import get_currency_symbol
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -34,6 +34,7 @@ from django.utils.translation import to_locale
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from portal.accounts import passes
 from portal.http import StaffRequest
 from portal.mirror.models import OPEN_STATUSES
 from portal.mirror.queries import shop_freshness
@@ -50,28 +51,44 @@ REFRESH_SECONDS = 20
 #: without an `updated_at`) shows at the latest after this many seconds.
 REFRESH_BUCKET = 300
 SEEN_HEADER = "X-Dashboard-Seen"
+#: The poll pass's scope (portal.accounts.passes): what it names is the shop's id.
+POLL_SCOPE = "dashboard.shop"
 PER_PAGE = 25
 
 
-def refresh_tag(request: StaffRequest, membership: Membership) -> str:
-    """The tag of what this address shows now (one query; kept on the request)."""
+def refresh_tag(request: HttpRequest, membership: Membership | int) -> str:
+    """The tag of what this address shows now (one query; kept on the request). It needs no
+    more than the shop's id: the poll pass asks for it before the session is read."""
     tag = getattr(request, "_dashboard_tag", None)
     if tag is None:
-        shop = membership.shop
+        shop_id = getattr(membership, "shop_id", membership)
         query = sorted((key, request.GET.getlist(key)) for key in request.GET)
         raw = repr(
-            (
-                figures.version(shop),
-                int(time.time() // REFRESH_BUCKET),
-                request.path,
-                query,
-                shop.timezone,
-                shop.health,
-            )
+            (figures.version(shop_id), int(time.time() // REFRESH_BUCKET), request.path, query)
         )
         tag = hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
         request._dashboard_tag = tag
     return tag
+
+
+def _still_shown(request: HttpRequest, named: object, **kwargs) -> bool:
+    """Whether the refresh shows what is current: the poll pass's check (portal.accounts.
+    passes), before the session is read, for a pass given with this shop's page. The tag's
+    time bucket sends a refresh the normal way (the session, the membership) every
+    REFRESH_BUCKET seconds at the latest."""
+    shop_id = kwargs.get("shop_id")
+    if named != shop_id or request.headers.get("HX-Request") != "true":
+        return False
+    seen = request.headers.get(SEEN_HEADER)
+    return bool(seen) and seen == refresh_tag(request, shop_id)
+
+
+def poll_pass(request: StaffRequest, membership: Membership) -> dict:
+    """The page's poll pass, for an element around its live part (its header is inherited)."""
+    return {
+        "poll_pass": passes.issue(request, POLL_SCOPE, membership.shop_id),
+        "poll_pass_header": passes.HEADER,
+    }
 
 
 def _unchanged(request: StaffRequest, membership: Membership) -> HttpResponse | None:
@@ -134,6 +151,7 @@ def _switcher(request: StaffRequest, membership: Membership) -> list[tuple[int, 
     )
 
 
+@passes.answers_unchanged(POLL_SCOPE, _still_shown)
 @signed_out_poll
 @shop_member()
 @require_GET
@@ -157,6 +175,7 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
         "membership": membership,
         "live": part,
         "other_shops": _switcher(request, membership),
+        **poll_pass(request, membership),
     }
     return render(request, "dashboard/overview.html", context)
 
@@ -267,6 +286,7 @@ def _abbreviation(status: str) -> str:
     )
 
 
+@passes.answers_unchanged(POLL_SCOPE, _still_shown)
 @signed_out_poll
 @shop_member()
 @require_GET
@@ -317,5 +337,6 @@ def work_board(request: StaffRequest, membership: Membership) -> HttpResponse:
         "stuck_only": stuck_only,
         "statuses": [(name, badge(name).label) for name in OPEN_STATUSES],
         "other_shops": _switcher(request, membership),
+        **poll_pass(request, membership),
     }
     return render(request, "dashboard/board.html", context)

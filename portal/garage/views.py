@@ -26,6 +26,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from portal.accounts import passes
 from portal.accounts.owners import owner_required
 from portal.booking.forms import ChangeRequestForm
 from portal.http import VehicleOwnerRequest
@@ -65,6 +66,8 @@ def owner_links(request: HttpRequest) -> list[tuple[str, str, bool]]:
 PER_PAGE = 20
 #: How often an open work order's page asks whether it changed (the issue asks for 10 s).
 POLL_SECONDS = 5
+#: The poll pass's scope (portal.accounts.passes): what it names is the owner's email.
+POLL_SCOPE = "garage.work-order"
 
 
 def _render(request: VehicleOwnerRequest, template: str, context: dict, status: int = 200):
@@ -229,14 +232,29 @@ def work_order(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> Ht
         return texts, _time_anchors(context)
 
     texts = rendered.part(f"page:{live.version}", render_body)
-    return _render(request, "garage/work_order.html", {**texts, "polls": live.is_open})
+    context = {**texts, "polls": live.is_open}
+    if live.is_open:
+        context["poll_pass"] = passes.issue(request, POLL_SCOPE, request.owner.email)
+        context["poll_pass_header"] = passes.HEADER
+    return _render(request, "garage/work_order.html", context)
 
 
+def _still_shown(request: HttpRequest, email: object, *, shop_id: int, remote_id: int) -> bool:
+    """Whether the version the page's poll says it shows (`?v=`) is still the owner's work
+    order's: the poll pass's check (portal.accounts.passes), before any session is read."""
+    shown = request.GET.get("v")
+    if not shown or not isinstance(email, str):
+        return False
+    return pages.live_version(email, shop_id, remote_id) == shown
+
+
+@passes.answers_unchanged(POLL_SCOPE, _still_shown)
 @require_GET
 def work_order_status(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> HttpResponse:
-    """The live part's poll; when the owner's session has ended, htmx takes the whole page to
-    the sign-in (and back to the work order after), rather than swapping the sign-in page
-    into the live part."""
+    """The live part's poll. With the page's poll pass and nothing changed it was answered
+    already, from one query (`_still_shown`); here it goes the normal way. When the owner's
+    session has ended, htmx takes the whole page to the sign-in (and back to the work order
+    after), rather than swapping the sign-in page into the live part."""
     if request.htmx and not request.owner.is_authenticated:
         back = urlencode({"next": reverse("garage:work-order", args=[shop_id, remote_id])})
         sign_in = f"{resolve_url(settings.OWNER_SIGN_IN_URL)}?{back}"

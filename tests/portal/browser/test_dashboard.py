@@ -86,9 +86,21 @@ def test_the_board_updates_itself_when_a_work_order_changes(
     monkeypatch.setattr(views, "REFRESH_SECONDS", 1)
     page = signed_in(chromium, live_server, cast.owner, width=1280)
     page.goto(live_server.url + reverse("dashboard:board", args=[day.pk]) + "?q=WO-500")
+    refreshes: list[tuple[int, bool]] = []
+    page.on(
+        "response",
+        lambda r: (
+            refreshes.append((r.status, bool(r.request.headers.get("x-poll-pass"))))
+            if r.request.headers.get("hx-request")
+            else None
+        ),
+    )
     row = page.get_by_role("row", name="WO-500")
     row.get_by_text("Draft").wait_for()
     page.evaluate("window.notReloaded = true")
+    page.wait_for_timeout(2500)
+    # While nothing changed: 204, with the page's poll pass (answered before the session).
+    assert (204, True) in refreshes, refreshes
     WorkOrder.objects.filter(shop=day, number="WO-500").update(
         status="in_progress", remote_updated_at=timezone.now()
     )

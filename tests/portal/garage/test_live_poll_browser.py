@@ -56,9 +56,12 @@ def test_a_hidden_tab_does_not_poll_and_polls_at_once_when_shown(
     polls.clear()
     time.sleep(6)  # more than the 5 s between polls
     assert polls == []
-    set_hidden(page, False)
+    with page.expect_request(lambda request: "/status/" in request.url) as asked:
+        set_hidden(page, False)
     page.wait_for_timeout(1000)  # well before the next 5 s
     assert polls == [204]
+    # It sends the page's poll pass: the answer came without a session read (passes.py).
+    assert asked.value.headers.get("x-poll-pass")
 
 
 def test_the_poll_stops_and_says_so_when_the_work_order_is_gone(

@@ -125,3 +125,25 @@ def test_an_unchanged_poll_costs_the_session_and_one_query_with_one_row_or_many(
     with django_assert_num_queries(2):
         answer = client.get(work_order_url(scene) + "status/", headers={"If-None-Match": etag})
     assert answer.status_code == 304
+
+
+def poll_pass(client, scene) -> str:
+    """The poll pass the work order's page gives this client's session."""
+    page = client.get(work_order_url(scene)).content.decode()
+    return re.search(r'"X-Poll-Pass": "([^"]+)"', page)[1]
+
+
+def test_an_unchanged_poll_with_its_pages_pass_costs_one_query_and_reads_no_session(
+    client, scene, django_assert_num_queries
+):
+    garage_client(client, scene.owners.two_shops.email)
+    add_rows(scene, 12)
+    granted = poll_pass(client, scene)
+    version = client.get(work_order_url(scene) + "status/")["ETag"].strip('"')
+    with CaptureQueriesContext(connection) as captured:
+        answer = client.get(
+            work_order_url(scene) + f"status/?v={version}", headers={"X-Poll-Pass": granted}
+        )
+    assert answer.status_code == 204
+    assert len(captured) == 1
+    assert "session" not in captured[0]["sql"].lower()
