@@ -91,7 +91,8 @@ def main() -> None:
         shop, customer, car, order = build_owner()
         cookie = page_bench.session_cookie(values={SESSION_KEY: EMAIL})  # the garage's sign-in
         page = f"/garage/work-orders/{shop.pk}/{order.remote_id}/"
-        with_pass = page_bench.poll_pass(cookie, POLL_SCOPE, EMAIL)  # as the page's poll sends
+        # The poll pass, as the page gives it and its poll sends it back.
+        with_pass = page_bench.poll_pass(cookie, POLL_SCOPE, [EMAIL, shop.pk, order.remote_id])
 
         def plans() -> dict:
             version = pages.live_version(EMAIL, shop.pk, order.remote_id)

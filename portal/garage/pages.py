@@ -357,7 +357,7 @@ _EMAIL, _SHOP, _REMOTE = "owner@validator.invalid", -990001, -990002
 
 
 @cache
-def _live_query(vendor: str) -> tuple[str, tuple, dict[int, str]]:
+def _live_query(vendor: str, scoped: bool = True) -> tuple[str, tuple, dict[int, str]]:
     """The owner's work order with what its page shows, as SQL compiled once per process (the
     ORM took longer to build this query than the database to answer it): the SQL, its
     parameters, and which parameters stand for the email, the shop and the work order.
@@ -376,9 +376,13 @@ def _live_query(vendor: str) -> tuple[str, tuple, dict[int, str]]:
     payments = Payment.objects.live().filter(
         shop=OuterRef("shop"), work_order_remote_id=OuterRef("remote_id")
     )
-    rows = (
+    base = (
         queries.work_orders_of(_EMAIL)
-        .filter(shop_id=_SHOP, remote_id=_REMOTE)
+        if scoped
+        else WorkOrder.objects.live().select_related("shop__connection")
+    )
+    rows = (
+        base.filter(shop_id=_SHOP, remote_id=_REMOTE)
         .order_by()
         .annotate(
             shown_vehicle=_fingerprint(vehicle, "remote_updated_at", "confirmed_at"),
@@ -397,7 +401,7 @@ def _live_query(vendor: str) -> tuple[str, tuple, dict[int, str]]:
         for i, p in enumerate(params)
         if isinstance(p, str | int) and not isinstance(p, bool) and p in stand_ins
     }
-    assert sorted(slots.values()) == ["email", "remote", "shop"], slots
+    assert sorted(slots.values()) == ["email", "remote", "shop"][1 - scoped :], slots
     return sql, tuple(params), slots
 
 
@@ -420,7 +424,7 @@ class Live:
         WorkOrder(pk=self.pk, wanted_until=self.wanted_until).want()
 
 
-def live_of(email: str, shop_id: int, remote_id: int) -> Live | None:
+def live_of(email: str, shop_id: int, remote_id: int, *, scoped: bool = True) -> Live | None:
     """The owner's work order `remote_id` at `shop_id` with its validator, or None when it is
     not theirs (a shop no longer in use, another customer's, removed): one query.
 
@@ -428,7 +432,7 @@ def live_of(email: str, shop_id: int, remote_id: int) -> Live | None:
     jobs, its shop's name, phone, time zone and connection, the vehicle, the statuses seen,
     the payments and the inspection reports. Pages cache their parts under it
     (`rendered.py`), and the poll compares it (docs/garage.md, "Live status")."""
-    sql, params, slots = _live_query(connection.vendor)
+    sql, params, slots = _live_query(connection.vendor, scoped)
     values = {"email": email.strip().lower(), "shop": shop_id, "remote": remote_id}
     filled = [values[slots[i]] if i in slots else p for i, p in enumerate(params)]
     with connection.cursor() as cursor:

@@ -66,7 +66,8 @@ def owner_links(request: HttpRequest) -> list[tuple[str, str, bool]]:
 PER_PAGE = 20
 #: How often an open work order's page asks whether it changed (the issue asks for 10 s).
 POLL_SECONDS = 5
-#: The poll pass's scope (portal.accounts.passes): what it names is the owner's email.
+#: The poll pass's scope (portal.accounts.passes): it names the owner's email and the work
+#: order (shop, AutoSync id) whose page gave it.
 POLL_SCOPE = "garage.work-order"
 
 
@@ -234,18 +235,23 @@ def work_order(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> Ht
     texts = rendered.part(f"page:{live.version}", render_body)
     context = {**texts, "polls": live.is_open}
     if live.is_open:
-        context["poll_pass"] = passes.issue(request, POLL_SCOPE, request.owner.email)
+        shown_to = [request.owner.email, shop_id, remote_id]
+        context["poll_pass"] = passes.issue(request, POLL_SCOPE, shown_to)
         context["poll_pass_header"] = passes.HEADER
     return _render(request, "garage/work_order.html", context)
 
 
-def _still_shown(request: HttpRequest, email: object, *, shop_id: int, remote_id: int) -> bool:
-    """Whether the version the page's poll says it shows (`?v=`) is still the owner's work
-    order's: the poll pass's check (portal.accounts.passes), before any session is read."""
+def _still_shown(request: HttpRequest, shown_to: object, *, shop_id: int, remote_id: int) -> bool:
+    """Whether the version the page's poll says it shows (`?v=`) is still current: the poll
+    pass's check (portal.accounts.passes), before any session is read. The pass names the
+    owner and this work order (the page gave it after finding the work order theirs), so the
+    query needs not ask again whose it is: any change to what the page shows, its shop's
+    connection among it, sends the poll the normal way, which does."""
     shown = request.GET.get("v")
-    if not shown or not isinstance(email, str):
+    if not shown or not isinstance(shown_to, list) or shown_to[1:] != [shop_id, remote_id]:
         return False
-    return pages.live_version(email, shop_id, remote_id) == shown
+    live = pages.live_of(str(shown_to[0]), shop_id, remote_id, scoped=False)
+    return live is not None and live.version == shown
 
 
 @passes.answers_unchanged(POLL_SCOPE, _still_shown)
