@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from portal.mirror.models import WorkOrder
+from portal.shops.models import Shop
 from tests.support.garage import garage_client
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +106,14 @@ def test_a_pass_for_one_work_order_is_asked_about_the_one_in_the_address(tom, sc
     other = f"/garage/work-orders/{theirs.shop_id}/{theirs.remote_id}/"
     answer, _ = poll(tom, other, "anything", granted)
     assert answer.status_code == 404
+
+
+def test_a_pass_earns_nothing_once_the_shops_connection_is_removed(tom, scene):
+    """The pass's query leaves out the owner's scope: the connection is among what it reads, so
+    its removal sends the poll the normal way, which finds the work order no longer shown."""
+    url = work_order_url(scene)
+    granted, version = pass_and_version(tom, url)
+    Shop.objects.filter(pk=scene.main.pk).update(connection=None)
+    answer, queries = poll(tom, url, version, granted)
+    assert answer.status_code == 404
+    assert read_the_session(queries)
