@@ -203,7 +203,7 @@ def frame(membership: Membership, tab: str, waiting: int | None = None) -> dict:
     }
 
 
-def figures(shop: Shop, now: datetime) -> dict:
+def live_figures(shop: Shop, now: datetime) -> dict:
     """What the health page shows that moves while it is open (its live part): the freshness,
     each resource's books, the API budget per hour, the webhooks of the last day."""
     status = books.status_of(shop)

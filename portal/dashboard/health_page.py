@@ -56,7 +56,7 @@ def health_page(request: StaffRequest, membership: Membership) -> HttpResponse:
         "tag": tag,
         "refresh_seconds": REFRESH_SECONDS,
         "seen_header": SEEN_HEADER,
-        **health.figures(shop, timezone.now()),
+        **health.live_figures(shop, timezone.now()),
     }
     if live:
         context |= {"shop": shop, "membership": membership, "alerts": health.alerts_for(shop)}
