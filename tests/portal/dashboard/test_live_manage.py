@@ -12,6 +12,8 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -254,9 +256,6 @@ def test_the_health_figures_come_anew_once_the_sync_or_connection_changed(
 
 
 def test_a_changed_health_part_costs_the_same_queries_with_one_row_or_many(client, cast, shop):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     counts = []
     for rows in (1, 20):
         for n in range(rows):
