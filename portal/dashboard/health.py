@@ -1,5 +1,7 @@
-"""Connection and sync health of a shop: the page, the "sync now" button, and the alerts the
-shop's dashboard pages show at the top when something is wrong (`alerts_for`).
+"""Connection and sync health of a shop: what its page shows, the "sync now" button, and the
+alerts the shop's dashboard pages show at the top when something is wrong (`alerts_for`). The
+page itself, whose figures refresh themselves, is health_page.py's (it needs the overview's
+refresh, and views.py imports this module for the alerts).
 
 Everything is read from the mirror's books (portal.mirror.books, queries): a constant number of
 queries, whatever the number of records."""
@@ -8,21 +10,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.contrib import messages
+from django.db import connection
 from django.db.models import Exists, Max, Subquery, Sum
 from django.db.models.functions import TruncHour
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from portal.autosync.budget import DEFAULT_LIMIT
 from portal.booking.models import OpeningHours
 from portal.http import StaffRequest
 from portal.mirror import books, queries
-from portal.mirror.models import RequestCount, ResourceState, SyncRun, WebhookEvent
+from portal.mirror.models import (
+    RequestCount,
+    ResourceState,
+    SyncRun,
+    WebhookEvent,
+    WebhookRefusal,
+)
 from portal.mirror.progress import LABELS
 from portal.mirror.resources import REGISTRY
 from portal.mirror.tasks import request_sync
@@ -193,11 +203,9 @@ def frame(membership: Membership, tab: str, waiting: int | None = None) -> dict:
     }
 
 
-@shop_member()
-@require_GET
-def health(request: StaffRequest, membership: Membership) -> HttpResponse:
-    shop = membership.shop
-    now = timezone.now()
+def live_figures(shop: Shop, now: datetime) -> dict:
+    """What the health page shows that moves while it is open (its live part): the freshness,
+    each resource's books, the API budget per hour, the webhooks of the last day."""
     status = books.status_of(shop)
     completed = dict(
         ResourceState.objects.filter(shop=shop, completed_at__isnull=False).values_list(
@@ -210,8 +218,7 @@ def health(request: StaffRequest, membership: Membership) -> HttpResponse:
     ]
     hours = budget_by_hour(shop, now)
     since = now - timedelta(hours=24)
-    context = {
-        **frame(membership, "health"),
+    return {
         "freshness": queries.shop_freshness(shop),
         "resources": resources,
         "hours": hours,
@@ -223,11 +230,57 @@ def health(request: StaffRequest, membership: Membership) -> HttpResponse:
         ).count(),
         "webhooks_refused": books.refusals_since(shop, since),
         "last_webhook_at": last_webhook_at(shop),
-        "running": SyncRun.objects.filter(
-            shop=shop, status__in=(SyncRun.Status.PENDING, SyncRun.Status.RUNNING)
-        ).exists(),
     }
-    return render(request, "dashboard/manage/health.html", context)
+
+
+def sync_running(shop: Shop) -> bool:
+    return SyncRun.objects.filter(
+        shop=shop, status__in=(SyncRun.Status.PENDING, SyncRun.Status.RUNNING)
+    ).exists()
+
+
+#: What moves the health page's figures, in one query: the books of each resource (a sync's
+#: success, problem, completeness, skipped records, AutoSync's totals; no `updated_at` there,
+#: so one aggregate of each column the page reads), the newest webhook (the end of the
+#: `mirror_event_shop` index), and the refusals of the last day (a handful of hourly rows).
+#: Written out like figures._VERSION_SQL: every open health page asks for it every 20 s.
+_VERSION_SQL = """
+SELECT books.*,
+  (SELECT received_at FROM {event} WHERE shop_remote_id = %(remote)s
+     ORDER BY received_at DESC LIMIT 1) AS newest_event,
+  (SELECT SUM(count) FROM {refusal} WHERE shop_remote_id = %(remote)s
+     AND hour >= %(since)s) AS refused
+FROM (
+  SELECT MAX(last_success_at) AS succeeded, MAX(last_error_at) AS failed,
+    COUNT(completed_at) AS complete, MAX(completed_at) AS completed, SUM(skipped) AS skipped,
+    SUM(remote_total) AS totals, COUNT(*) AS resources
+  FROM {state} WHERE shop_id = %(shop)s
+) AS books
+"""
+
+
+@cache
+def _version_sql() -> str:
+    tables = {"state": ResourceState, "event": WebhookEvent, "refusal": WebhookRefusal}
+    return _VERSION_SQL.format(**{name: model._meta.db_table for name, model in tables.items()})
+
+
+def version(shop: Shop, now: datetime | None = None) -> tuple:
+    """A cheap fingerprint of the health page's figures (`_VERSION_SQL`, one query). What it
+    does not see shows with the dashboard's time bucket (views.REFRESH_BUCKET): records
+    mirrored and requests counted while a sync runs (its success moves the books), webhooks
+    and requests leaving the last 24 hours, opening hours (the "no webhook" alert). The
+    connection's state is the shop's (loaded with the membership): the caller adds it."""
+    since = (now or timezone.now()) - timedelta(hours=24)
+    hour = WebhookRefusal._meta.get_field("hour")
+    params = {
+        "shop": shop.pk,
+        "remote": shop.remote_id,
+        "since": hour.get_db_prep_value(since, connection, prepared=False),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_version_sql(), params)
+        return tuple(cursor.fetchone())
 
 
 @shop_member()

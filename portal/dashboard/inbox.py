@@ -1,11 +1,20 @@
 """What needs an answer: booking requests, bookings AutoSync would not take, and owners'
 change or cancel requests. The answers are `portal.booking.services`' (the same guarded path
-as the public booking); these views only ask and say what happened."""
+as the public booking); these views only ask and say what happened.
+
+The items are never swapped under a service writer's hands (a note half typed would go): a
+notice at the top asks for the inbox's version (`news`) every REFRESH_SECONDS and, once it
+differs from the version the items were rendered with, says so with a link that reloads the
+inbox. While nothing changed the answer is 204, rendering nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+
 from django import forms
 from django.contrib import messages
+from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -15,9 +24,11 @@ from portal.booking import services
 from portal.booking.models import Booking, ChangeRequest
 from portal.http import StaffRequest
 from portal.shops.access import shop_member
-from portal.shops.models import Membership
+from portal.shops.models import Membership, Shop
 
+from . import polls
 from .health import frame
+from .views import REFRESH_SECONDS, SEEN_HEADER, signed_out_poll
 from .waiting import changes_of, failures_of, requests_of
 
 
@@ -29,6 +40,101 @@ class AnswerForm(forms.Form):
         error_messages={"invalid_choice": "Choose an answer."},
     )
     note = forms.CharField(required=False, max_length=2000, strip=True)
+
+
+#: What waits, in one query: the bookings to answer (the `booking_to_answer` partial index's
+#: rows: requests and failures nobody dealt with) and the pending change requests (few, with
+#: their bookings: "still being sent" and the like show in their rows). How many, the newest
+#: of each (a new item has a larger id), and the latest `updated_at` (an item that left and
+#: one that came back at once, a booking's state moving on). Written out like
+#: figures._VERSION_SQL: every open inbox asks for it every 20 s.
+_NEWS_SQL = """
+SELECT waiting.bookings, waiting.newest_booking, waiting.touched,
+  changes.changes, changes.newest_change, changes.touched
+FROM
+  (SELECT COUNT(*) AS bookings, MAX(id) AS newest_booking, MAX(updated_at) AS touched
+     FROM {booking} WHERE shop_id = %(shop)s AND state IN (%(requested)s, %(failed)s)
+     AND answered_at IS NULL) AS waiting,
+  (SELECT COUNT(*) AS changes, MAX(c.id) AS newest_change, MAX(b.updated_at) AS touched
+     FROM {change} AS c JOIN {booking} AS b ON b.id = c.booking_id
+     WHERE b.shop_id = %(shop)s AND c.outcome = %(pending)s) AS changes
+"""
+
+
+@cache
+def _news_sql() -> str:
+    return _NEWS_SQL.format(booking=Booking._meta.db_table, change=ChangeRequest._meta.db_table)
+
+
+@dataclass(frozen=True)
+class News:
+    """The inbox's version: how many wait, the newest booking and change request (0 for
+    none), and the tag of all of it."""
+
+    waiting: int
+    newest_booking: int
+    newest_change: int
+    tag: str
+
+    def came_in(self, waiting: int, newest_booking: int, newest_change: int) -> bool:
+        """Whether something new arrived since the inbox showed these figures (else an item
+        went, or changed)."""
+        return (
+            self.newest_booking > newest_booking
+            or self.newest_change > newest_change
+            or self.waiting > waiting
+        )
+
+
+def news_of(shop: Shop) -> News:
+    """The inbox's version now (`_NEWS_SQL`, one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _news_sql(),
+            {
+                "shop": shop.pk,
+                "requested": Booking.State.REQUESTED.value,
+                "failed": Booking.State.FAILED.value,
+                "pending": ChangeRequest.Outcome.PENDING.value,
+            },
+        )
+        row = cursor.fetchone()
+    return News(
+        waiting=row[0] + row[3],
+        newest_booking=row[1] or 0,
+        newest_change=row[4] or 0,
+        tag=polls.tag_of(*row),
+    )
+
+
+def _number(request: StaffRequest, key: str) -> int:
+    value = request.GET.get(key, "")
+    return int(value) if value.isdigit() and len(value) < 19 else 0
+
+
+@signed_out_poll
+@shop_member()
+@require_GET
+@vary_on_headers("HX-Request", SEEN_HEADER)
+def news(request: StaffRequest, membership: Membership) -> HttpResponse:
+    """The inbox's notice, polled: 204 while the inbox is as the page shows it (its tag in
+    `X-Dashboard-Seen`; 304 to `If-None-Match`), else the notice saying what changed (the
+    page's figures in the query: `n` waiting, the newest booking `b` and change `c`), which
+    polls no more. Without htmx, the inbox."""
+    current = news_of(membership.shop)
+    if unchanged := polls.unchanged(request, current.tag):
+        return unchanged
+    if not request.htmx:
+        return redirect("dashboard:inbox", shop_id=membership.shop_id)
+    context = {
+        "shop": membership.shop,
+        "news": current,
+        "changed": True,
+        "came_in": current.came_in(
+            _number(request, "n"), _number(request, "b"), _number(request, "c")
+        ),
+    }
+    return polls.tagged(render(request, "dashboard/manage/inbox.html#news", context), current.tag)
 
 
 @shop_member()
@@ -44,6 +150,8 @@ def _render(
     """The inbox, or its items for htmx. `kept` is (kind, id, note) of an answer that was
     not taken: its note is shown again as it was typed."""
     shop = membership.shop
+    # The version first: a change while the items are read shows as news at the next poll.
+    news = news_of(shop)
     requests, failures, changes = (
         list(requests_of(shop)),
         list(failures_of(shop)),
@@ -56,6 +164,9 @@ def _render(
         "changes": changes,
         "items_only": bool(request.htmx),
         "kept": kept,
+        "news": news,
+        "refresh_seconds": REFRESH_SECONDS,
+        "seen_header": SEEN_HEADER,
     }
     template = "dashboard/manage/inbox.html" + ("#items" if request.htmx else "")
     return render(request, template, context, status=status)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import health, inbox, settings_views, views
+from . import health, health_page, inbox, settings_views, views
 
 app_name = "dashboard"
 
@@ -16,6 +16,7 @@ urlpatterns = [
 # --- What needs an answer, settings, connection and sync health (branch dash-manage) ---------
 urlpatterns += [
     path("shops/<int:shop_id>/inbox/", inbox.inbox, name="inbox"),
+    path("shops/<int:shop_id>/inbox/news/", inbox.news, name="inbox-news"),
     path(
         "shops/<int:shop_id>/inbox/bookings/<int:booking_id>/",
         inbox.answer_booking,
@@ -55,6 +56,6 @@ urlpatterns += [
         settings_views.stuck_thresholds,
         name="settings-stuck",
     ),
-    path("shops/<int:shop_id>/health/", health.health, name="health"),
+    path("shops/<int:shop_id>/health/", health_page.health_page, name="health"),
     path("shops/<int:shop_id>/health/sync/", health.sync_now, name="sync-now"),
 ]

@@ -98,3 +98,37 @@ def test_an_owner_edits_the_opening_hours(chromium, browsing, live_server, cast,
     assert page.locator("#hours li.period").nth(1).get_by_label("Closes").input_value() == "07:00"
     assert OpeningHours.objects.get(shop=shop, weekday=1).closes == time(17)
     assert axe_violations(page) == []
+
+
+@pytest.mark.browser
+def test_the_inbox_says_a_request_came_in_without_losing_a_note_being_typed(
+    chromium, browsing, live_server, cast, busy_shop, monkeypatch
+):
+    monkeypatch.setattr("portal.dashboard.inbox.REFRESH_SECONDS", 1)
+    page = signed_in(chromium, live_server, cast.teammate)
+    page.goto(f"{live_server.url}/shops/{busy_shop.pk}/inbox/")
+    note = page.locator("li.card", has_text="Olive Owner").get_by_label("Note to the customer")
+    note.click()
+    page.keyboard.type("See you on")
+    portal_booking(busy_shop, a_weekday_at(busy_shop, 14), name="Nina New")
+    page.get_by_text("New requests came in.").wait_for()
+    page.keyboard.type(" Monday")
+    assert note.input_value() == "See you on Monday"  # still there, still focused
+    assert page.locator("li.card", has_text="Nina New").count() == 0  # the list as it was
+    page.get_by_role("link", name="Show the latest").click()
+    page.locator("li.card", has_text="Nina New").wait_for()
+
+
+@pytest.mark.browser
+def test_the_health_page_shows_a_failing_sync_without_reloading(
+    chromium, browsing, live_server, cast, busy_shop, monkeypatch
+):
+    monkeypatch.setattr("portal.dashboard.health_page.REFRESH_SECONDS", 1)
+    page = signed_in(chromium, live_server, cast.teammate)
+    page.goto(f"{live_server.url}/shops/{busy_shop.pk}/health/")
+    page.evaluate("window.unreloaded = true")
+    books.failed(busy_shop, "customers", "AutoSync answered 503")
+    page.locator("#health-live", has_text="AutoSync answered 503").wait_for()
+    page.locator("#health-alerts", has_text="Updates from AutoSync are failing").wait_for()
+    assert page.evaluate("window.unreloaded") is True
+    assert page.get_by_role("button", name="Sync now").count() == 1

@@ -33,6 +33,7 @@ STAFF_PAGES = {
     "dashboard:overview": ("get", EVERYONE),
     "dashboard:board": ("get", EVERYONE),
     "dashboard:inbox": ("get", EVERYONE),
+    "dashboard:inbox-news": ("get", EVERYONE),
     "dashboard:answer-booking": ("post", EVERYONE),
     "dashboard:answer-change": ("post", EVERYONE),
     "dashboard:settings": ("get", MANAGERS),
