@@ -1,7 +1,8 @@
-"""The refresh of the inbox's notice and of the health page's figures: the overview's way
-(views.py: a tag of what the page shows, sent back in `X-Dashboard-Seen`, 204 to htmx while it
-holds, 304 to a client revalidating with it as an ETag), for tags that are not the overview's.
-The poll views take `views.signed_out_poll` and `shop_member()` like the overview's."""
+"""How the staff pages refresh themselves (the overview, the board, the inbox's notice, the
+health page's figures): a tag of what the page shows, sent back in `X-Dashboard-Seen`, 204 to
+htmx while it holds, 304 to a client revalidating with it as an ETag. Each page makes its own
+tag (views.refresh_tag, inbox.news_of, health_page.health_tag); the poll views take
+`views.signed_out_poll` and `shop_member()`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 
 from portal.http import StaffRequest
 
-from .views import SEEN_HEADER
+SEEN_HEADER = "X-Dashboard-Seen"
 
 
 def tag_of(*parts) -> str:

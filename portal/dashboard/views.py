@@ -14,7 +14,6 @@ shown stale.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -28,7 +27,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
-from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import SafeString
 from django.utils.translation import to_locale
 from django.views.decorators.http import require_GET
@@ -43,14 +41,14 @@ from portal.shops.models import Membership
 from portal.ui.statuses import badge
 from portal.ui.templatetags.ui import money
 
-from . import charts, figures, health
+from . import charts, figures, health, polls
 from .models import thresholds_for
+from .polls import SEEN_HEADER
 
 REFRESH_SECONDS = 20
 #: What the tag does not see (the clock moving time in status on, a change AutoSync reports
 #: without an `updated_at`) shows at the latest after this many seconds.
 REFRESH_BUCKET = 300
-SEEN_HEADER = "X-Dashboard-Seen"
 #: The poll pass's scope (portal.accounts.passes): what it names is the shop's id.
 POLL_SCOPE = "dashboard.shop"
 PER_PAGE = 25
@@ -63,10 +61,9 @@ def refresh_tag(request: HttpRequest, membership: Membership | int) -> str:
     if tag is None:
         shop_id = getattr(membership, "shop_id", membership)
         query = sorted((key, request.GET.getlist(key)) for key in request.GET)
-        raw = repr(
-            (figures.version(shop_id), int(time.time() // REFRESH_BUCKET), request.path, query)
+        tag = polls.tag_of(
+            figures.version(shop_id), int(time.time() // REFRESH_BUCKET), request.path, query
         )
-        tag = hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
         request._dashboard_tag = tag
     return tag
 
@@ -93,10 +90,7 @@ def poll_pass(request: StaffRequest, membership: Membership) -> dict:
 
 def _unchanged(request: StaffRequest, membership: Membership) -> HttpResponse | None:
     """204 to htmx when the live part it shows is current; 304 to a revalidating client."""
-    tag = refresh_tag(request, membership)
-    if request.headers.get(SEEN_HEADER) == tag:
-        return HttpResponse(status=204)
-    return get_conditional_response(request, etag=f'"{tag}"')
+    return polls.unchanged(request, refresh_tag(request, membership))
 
 
 def live_part(
@@ -119,10 +113,7 @@ def live_part(
 
 
 def _live(html: str, tag: str) -> HttpResponse:
-    response = HttpResponse(html)
-    response["ETag"] = f'"{tag}"'
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
+    return polls.tagged(HttpResponse(html), tag)
 
 
 def signed_out_poll(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
