@@ -133,3 +133,33 @@ def test_the_board_is_searched_and_paged_without_javascript(
     page.get_by_role("button", name="Show").click()
     page.get_by_role("heading", name="1 matching work order").wait_for()
     assert "q=pl007" in page.url
+
+
+def test_a_hidden_tab_does_not_refresh_and_refreshes_again_when_shown(
+    chromium, browsing, live_server, cast, day, monkeypatch
+):
+    """A dashboard left open in a background tab all day asks nothing (static/js/polls.js)."""
+    monkeypatch.setattr(views, "REFRESH_SECONDS", 1)
+    page = signed_in(chromium, live_server, cast.owner, width=1280)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if r.headers.get("hx-request") else None)
+    page.goto(live_server.url + reverse("dashboard:overview", args=[day.pk]))
+    page.wait_for_function("window.htmx !== undefined")
+    set_hidden(page, True)
+    asked.clear()
+    page.wait_for_timeout(2500)  # more than two refreshes' time
+    assert asked == []
+    set_hidden(page, False)
+    page.wait_for_timeout(500)
+    assert asked  # and it asks again
+
+
+def set_hidden(page, hidden: bool) -> None:
+    """What the browser does when the tab goes to the background or comes back."""
+    page.evaluate(
+        """hidden => {
+            Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        hidden,
+    )
