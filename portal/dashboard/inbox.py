@@ -18,7 +18,7 @@ from portal.shops.access import shop_member
 from portal.shops.models import Membership
 
 from .health import frame
-from .waiting import changes_of, failures_of, requests_of
+from .waiting import changes_of, failures_of, requests_of, with_appointments
 
 
 class AnswerForm(forms.Form):
@@ -47,7 +47,7 @@ def _render(
     requests, failures, changes = (
         list(requests_of(shop)),
         list(failures_of(shop)),
-        list(changes_of(shop)),
+        with_appointments(shop, list(changes_of(shop))),
     )
     context = {
         **frame(membership, "inbox", waiting=len(requests) + len(failures) + len(changes)),
@@ -126,9 +126,10 @@ def answer_booking(request: StaffRequest, membership: Membership, booking_id: in
 @require_POST
 @vary_on_headers("HX-Request")
 def answer_change(request: StaffRequest, membership: Membership, change_id: int) -> HttpResponse:
-    """Mark an owner's change or cancel request done (made at AutoSync), or decline it."""
+    """Mark an owner's change or cancel request done (made at AutoSync), or decline it: about
+    a portal booking or an appointment the shop made by phone, the owner is emailed."""
     change = get_object_or_404(
-        ChangeRequest.objects.select_related("booking"), pk=change_id, booking__shop=membership.shop
+        ChangeRequest.objects.select_related("booking"), pk=change_id, shop=membership.shop
     )
     form = AnswerForm(request.POST)
     kept = ("change", change.pk, request.POST.get("note", ""))
@@ -140,7 +141,7 @@ def answer_change(request: StaffRequest, membership: Membership, change_id: int)
         if form.cleaned_data["action"] == "done"
         else ChangeRequest.Outcome.DECLINED
     )
-    name = change.booking.name
+    name = change.booking.name if change.booking else change.email
     try:
         services.answer_change_request(change, request.user, outcome, form.cleaned_data["note"])
     except services.AlreadyAnswered:
