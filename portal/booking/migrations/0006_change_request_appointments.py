@@ -1,5 +1,7 @@
 """A change request may be about a mirrored appointment (made by phone) instead of a booking:
-it gets its shop and the email to answer, filled in from the booking for the rows there are."""
+it gets its shop and the email to answer, filled in from the booking for the rows there are.
+The shop becomes required in 0007: on PostgreSQL a table cannot be altered in the transaction
+that updated its rows (their deferred foreign key checks are still pending)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -55,46 +57,4 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(fill_from_bookings, migrations.RunPython.noop, elidable=True),
-        migrations.AlterField(
-            model_name="changerequest",
-            name="shop",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="shops.shop"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="changerequest",
-            index=models.Index(
-                condition=models.Q(("outcome", "pending")),
-                fields=["shop", "created_at"],
-                name="booking_change_to_answer",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="changerequest",
-            index=models.Index(
-                condition=models.Q(("appointment_remote_id__isnull", False)),
-                fields=["shop", "appointment_remote_id"],
-                name="booking_change_appointment",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="changerequest",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("appointment_remote_id__isnull", True), ("booking__isnull", False)),
-                    models.Q(("appointment_remote_id__isnull", False), ("booking__isnull", True)),
-                    _connector="OR",
-                ),
-                name="booking_change_about_one",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="changerequest",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("appointment_remote_id__isnull", False), ("outcome", "pending")),
-                fields=("shop", "appointment_remote_id"),
-                name="booking_one_pending_appointment_change",
-            ),
-        ),
     ]
