@@ -203,8 +203,9 @@ def booking_visit(email: str, booking_id: int) -> Visit | None:
 
 def appointment_visit(email: str, shop_id: int, remote_id: int) -> Visit | None:
     """The owner's mirrored appointment `remote_id` at `shop_id` (a shop in use) as a visit
-    with its change requests, or None when it is not theirs. When it is a portal booking's
-    appointment, the visit is the booking's (its page is the booking's): five queries."""
+    with its change requests, or None when it is not theirs (or AutoSync no longer has it).
+    When it is a portal booking's appointment, the visit is the booking's (its page is the
+    booking's): at most five queries."""
     appointments = queries.appointments_of(email).filter(shop_id=shop_id, remote_id=remote_id)
     visits = _visits(
         bookings_of(email).filter(shop_id=shop_id, appointment_remote_id=remote_id),

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.utils import timezone
 
 from portal.booking.models import Booking, ChangeRequest
@@ -145,6 +146,12 @@ def test_an_appointment_autosync_no_longer_has_is_not_found(client, scene):
     garage_client(client, scene.owners.one_shop.email)
     assert client.get(page_url(phoned)).status_code == 404
     assert client.post(page_url(phoned), {"kind": "cancel"}).status_code == 404
+
+
+def test_a_request_needs_the_csrf_token(scene):
+    strict = garage_client(Client(enforce_csrf_checks=True), scene.owners.one_shop.email)
+    assert strict.post(page_url(scene.olive.appointment), {"kind": "cancel"}).status_code == 403
+    assert not ChangeRequest.objects.exists()
 
 
 # --- The shop answers ---------------------------------------------------------------------------
