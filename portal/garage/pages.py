@@ -150,11 +150,6 @@ class Visit:
             and self.appointment.status not in CLOSED_APPOINTMENT_STATUSES
         )
 
-    @property
-    def by_phone(self) -> bool:
-        """An appointment the shop made itself (by phone, at the counter): no portal booking."""
-        return self.booking is None and self.appointment is not None
-
 
 #: The statuses of an appointment that is over or off: nothing to change any more.
 CLOSED_APPOINTMENT_STATUSES = ("cancelled", "completed", "no_show")
