@@ -505,6 +505,7 @@ CELERY_TASK_ROUTES = {
     "portal.booking.tasks.confirm_booking": {"queue": "interactive"},
     "portal.booking.tasks.sweep_pending_bookings": {"queue": "interactive"},
     "portal.booking.tasks.send_email": {"queue": "email"},
+    "portal.booking.tasks.send_change_answer": {"queue": "email"},
     "portal.booking.tasks.send_reminders": {"queue": "email"},
     "portal.garage.tasks.send_sign_in": {"queue": "email"},
     "portal.garage.tasks.send_notification": {"queue": "email"},

@@ -15,7 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.shops.models import MANAGERS, Membership
+from portal.mirror.models import Appointment, Customer, Vehicle
+from portal.shops.models import MANAGERS, Membership, Shop
 
 from .models import Booking, ChangeRequest
 
@@ -64,6 +65,36 @@ def send_answered(booking: Booking) -> None:
     subject = f"{booking.shop.name} answered your request: {change.get_outcome_display().lower()}"
     link = manage_link(booking.manage_token)
     _send(booking, "answered", subject, [booking.email], manage_link=link, change=change)
+
+
+def send_appointment_answered(change: ChangeRequest) -> None:
+    """To the owner who asked (`change.email`, the email they signed in with): the shop's
+    answer to their request about an appointment the shop made by phone. The same email as a
+    booking's answer, with the appointment as the mirror has it (when it still does) and a
+    link to the visit's page in their garage."""
+    shop = change.shop
+    appointment = Appointment.objects.filter(
+        shop=shop, remote_id=change.appointment_remote_id
+    ).first()
+    customer = vehicle = None
+    if appointment is not None:
+        customer = Customer.objects.filter(
+            shop=shop, remote_id=appointment.customer_remote_id
+        ).first()
+        vehicle = Vehicle.objects.filter(shop=shop, remote_id=appointment.vehicle_remote_id).first()
+    link = settings.PORTAL_BASE_URL + reverse(
+        "garage:appointment", args=[shop.pk, change.appointment_remote_id]
+    )
+    context = {
+        "shop": shop,
+        "change": change,
+        "name": customer.first_name if customer else "",
+        "appointment": appointment,
+        "vehicle": vehicle,
+        "visit_link": link,
+    }
+    subject = f"{shop.name} answered your request: {change.get_outcome_display().lower()}"
+    _render_and_send(shop, "answered", subject, [change.email], context)
 
 
 def send_failed(booking: Booking) -> None:
@@ -119,11 +150,18 @@ def _send(
 ) -> None:
     context = {
         "booking": booking,
+        "name": booking.name,
         "shop": booking.shop,
         "services": list(booking.services.all()),
         **extra,
     }
-    with timezone.override(booking.shop.zone):
+    _render_and_send(booking.shop, name, subject, to, context, attachment)
+
+
+def _render_and_send(
+    shop: Shop, name: str, subject: str, to: list[str], context: dict, attachment=None
+) -> None:
+    with timezone.override(shop.zone):
         text = render_to_string(f"booking/email/{name}.txt", context)
         html = render_to_string(f"booking/email/{name}.html", context)
     message = EmailMultiAlternatives(subject, text, to=to)

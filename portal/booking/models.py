@@ -292,8 +292,9 @@ class BookingDay(models.Model):
 
 
 class ChangeRequest(models.Model):
-    """An owner's request, from the "manage this booking" page, to change or cancel their
-    booking: AutoSync's API cannot change an appointment, so staff handle it (dashboard)."""
+    """An owner's request to change or cancel a visit: their portal booking (from its "manage"
+    page or the garage), or an appointment the shop made by phone that the mirror shows them
+    (the garage). AutoSync's API cannot change an appointment, so staff handle it (dashboard)."""
 
     class Kind(models.TextChoices):
         CHANGE = "change", "Change the time"
@@ -304,7 +305,16 @@ class ChangeRequest(models.Model):
         DONE = "done", "Done by the shop"
         DECLINED = "declined", "Declined by the shop"
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="change_requests")
+    #: What it is about: a booking, or else the AutoSync id of a mirrored appointment (not a
+    #: foreign key: the mirror may replace its rows; `shop` and this id find it again).
+    booking = models.ForeignKey(
+        Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="change_requests"
+    )
+    appointment_remote_id = models.BigIntegerField(null=True, blank=True)
+    # The shop whose inbox it waits in (a booking's own, filled in by `save`).
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    # Where the answer is emailed: the verified email of the owner who asked (a booking's).
+    email = models.EmailField(blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     message = models.TextField(blank=True, help_text="What the owner wrote in their own words.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -318,17 +328,53 @@ class ChangeRequest(models.Model):
 
     class Meta:
         ordering = ("-created_at", "-id")
+        indexes = [
+            # The inbox: the shop's requests waiting for an answer.
+            models.Index(
+                fields=["shop", "created_at"],
+                condition=models.Q(outcome="pending"),
+                name="booking_change_to_answer",
+            ),
+            # The garage: the requests about an owner's mirrored appointments.
+            models.Index(
+                fields=["shop", "appointment_remote_id"],
+                condition=models.Q(appointment_remote_id__isnull=False),
+                name="booking_change_appointment",
+            ),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(booking__isnull=False, appointment_remote_id__isnull=True)
+                    | models.Q(booking__isnull=True, appointment_remote_id__isnull=False)
+                ),
+                name="booking_change_about_one",
+            ),
             # One open request at a time: a second waits until staff answered the first.
             models.UniqueConstraint(
                 fields=["booking"],
                 condition=models.Q(outcome="pending"),
                 name="booking_one_pending_change",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "appointment_remote_id"],
+                condition=models.Q(outcome="pending", appointment_remote_id__isnull=False),
+                name="booking_one_pending_appointment_change",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} of {self.booking}"
+        about = self.booking if self.booking_id else f"appointment #{self.appointment_remote_id}"
+        return f"{self.get_kind_display()} of {about}"
+
+    def save(self, *args, **kwargs) -> None:
+        """A booking's request waits in the booking's shop and is answered to its email."""
+        if self.booking_id is not None:
+            if self.shop_id is None:
+                self.shop_id = self.booking.shop_id
+            if not self.email:
+                self.email = self.booking.email
+        super().save(*args, **kwargs)
 
 
 class CalendarVersion(models.Model):

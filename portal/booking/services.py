@@ -16,7 +16,7 @@ from portal.shops.models import Shop
 
 from .models import Booking, BookingDay, BookingSettings, ChangeRequest, Service
 from .slots import free_times, nearest_free_times
-from .tasks import confirm_booking, send_email
+from .tasks import confirm_booking, send_change_answer, send_email
 
 log = logging.getLogger(__name__)
 
@@ -226,24 +226,27 @@ def dismiss_failed(booking: Booking, user: User, reply: str = "") -> None:
 def answer_change_request(change: ChangeRequest, user: User, outcome: str, reply: str = "") -> None:
     """Record staff's answer to an owner's change or cancel request, and email it. AutoSync's
     API cannot change an appointment, so staff make the change at AutoSync; "done" on a
-    cancellation also cancels the portal's booking (its time is free again). While the booking
-    is still being sent to AutoSync that would leave its appointment standing there once made,
-    so it raises StillConfirming instead."""
+    booking's cancellation also cancels the portal's booking (its time is free again). While
+    the booking is still being sent to AutoSync that would leave its appointment standing
+    there once made, so it raises StillConfirming instead. A request about an appointment the
+    shop made by phone needs nothing more here: the mirror sees the change at AutoSync."""
     if outcome not in (ChangeRequest.Outcome.DONE, ChangeRequest.Outcome.DECLINED):
         raise ValueError(f"Not an answer: {outcome}")
     now = timezone.now()
+    cancelled = outcome == ChangeRequest.Outcome.DONE and change.kind == ChangeRequest.Kind.CANCEL
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=change.booking_id)
-        cancelled = (
-            outcome == ChangeRequest.Outcome.DONE and change.kind == ChangeRequest.Kind.CANCEL
-        )
-        if cancelled and booking.state == Booking.State.PENDING:
-            raise StillConfirming
+        if change.booking_id is not None:
+            booking = Booking.objects.select_for_update().get(pk=change.booking_id)
+            if cancelled and booking.state == Booking.State.PENDING:
+                raise StillConfirming
         answered = ChangeRequest.objects.filter(
             pk=change.pk, outcome=ChangeRequest.Outcome.PENDING
         ).update(outcome=outcome, reply=reply, handled_at=now, handled_by=user)
         if not answered:
             raise AlreadyAnswered
+        if change.booking_id is None:
+            send_change_answer.delay(change.pk)
+            return
         if cancelled:
             Booking.objects.filter(pk=change.booking_id, state__in=Booking.HOLDING).update(
                 state=Booking.State.CANCELLED, updated_at=now

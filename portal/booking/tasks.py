@@ -14,7 +14,7 @@ from portal.autosync.errors import AutoSyncError, BudgetExhausted
 from portal.celery import ReliableTask
 
 from . import confirming, emails, reminders
-from .models import Booking
+from .models import Booking, ChangeRequest
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,21 @@ def send_email(self, booking_id: int, name: str, failures: int = 0) -> None:
     except Exception as exc:
         if failures >= self.max_failures:
             log.exception("The %s email of booking %s could not be sent", name, booking_id)
+            return
+        self.retry_failure(exc, failures)
+
+
+@shared_task(bind=True, base=ReliableTask)
+def send_change_answer(self, change_id: int, failures: int = 0) -> None:
+    """Email the owner the shop's answer to their request about an appointment the shop made
+    by phone (`emails.send_appointment_answered`): a booking's request is answered by the
+    booking's own email (`send_email`, "answered")."""
+    change = ChangeRequest.objects.select_related("shop").get(pk=change_id)
+    try:
+        emails.send_appointment_answered(change)
+    except Exception as exc:
+        if failures >= self.max_failures:
+            log.exception("The answer to change request %s could not be sent", change_id)
             return
         self.retry_failure(exc, failures)
 

@@ -29,7 +29,7 @@ from portal.shops.models import Membership, Shop
 from . import polls
 from .health import frame
 from .views import REFRESH_SECONDS, SEEN_HEADER, signed_out_poll
-from .waiting import changes_of, failures_of, requests_of
+from .waiting import changes_of, failures_of, requests_of, with_appointments
 
 
 class AnswerForm(forms.Form):
@@ -56,8 +56,8 @@ FROM
      FROM {booking} WHERE shop_id = %(shop)s AND state IN (%(requested)s, %(failed)s)
      AND answered_at IS NULL) AS waiting,
   (SELECT COUNT(*) AS changes, MAX(c.id) AS newest_change, MAX(b.updated_at) AS touched
-     FROM {change} AS c JOIN {booking} AS b ON b.id = c.booking_id
-     WHERE b.shop_id = %(shop)s AND c.outcome = %(pending)s) AS changes
+     FROM {change} AS c LEFT JOIN {booking} AS b ON b.id = c.booking_id
+     WHERE c.shop_id = %(shop)s AND c.outcome = %(pending)s) AS changes
 """
 
 
@@ -155,7 +155,7 @@ def _render(
     requests, failures, changes = (
         list(requests_of(shop)),
         list(failures_of(shop)),
-        list(changes_of(shop)),
+        with_appointments(shop, list(changes_of(shop))),
     )
     context = {
         **frame(membership, "inbox", waiting=len(requests) + len(failures) + len(changes)),
@@ -237,9 +237,10 @@ def answer_booking(request: StaffRequest, membership: Membership, booking_id: in
 @require_POST
 @vary_on_headers("HX-Request")
 def answer_change(request: StaffRequest, membership: Membership, change_id: int) -> HttpResponse:
-    """Mark an owner's change or cancel request done (made at AutoSync), or decline it."""
+    """Mark an owner's change or cancel request done (made at AutoSync), or decline it: about
+    a portal booking or an appointment the shop made by phone, the owner is emailed."""
     change = get_object_or_404(
-        ChangeRequest.objects.select_related("booking"), pk=change_id, booking__shop=membership.shop
+        ChangeRequest.objects.select_related("booking"), pk=change_id, shop=membership.shop
     )
     form = AnswerForm(request.POST)
     kept = ("change", change.pk, request.POST.get("note", ""))
@@ -251,7 +252,7 @@ def answer_change(request: StaffRequest, membership: Membership, change_id: int)
         if form.cleaned_data["action"] == "done"
         else ChangeRequest.Outcome.DECLINED
     )
-    name = change.booking.name
+    name = change.booking.name if change.booking else change.email
     try:
         services.answer_change_request(change, request.user, outcome, form.cleaned_data["note"])
     except services.AlreadyAnswered:

@@ -3,9 +3,14 @@ take, owners' change or cancel requests, and how many there are."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from portal.booking.models import Booking, ChangeRequest
+from portal.mirror.models import Appointment, Customer, Vehicle
 from portal.shops.models import Shop
 
 
@@ -28,27 +33,90 @@ def failures_of(shop: Shop) -> QuerySet[Booking]:
 
 
 def changes_of(shop: Shop) -> QuerySet[ChangeRequest]:
-    """Owners' change or cancel requests waiting for the shop, oldest first."""
+    """Owners' change or cancel requests waiting for the shop, oldest first: about a portal
+    booking (with it), or about an appointment the shop made by phone (`with_appointments`
+    adds it from the mirror)."""
     return (
-        ChangeRequest.objects.filter(booking__shop=shop, outcome=ChangeRequest.Outcome.PENDING)
+        ChangeRequest.objects.filter(shop=shop, outcome=ChangeRequest.Outcome.PENDING)
         .select_related("booking")
         .prefetch_related("booking__services")
         .order_by("created_at", "id")
     )
 
 
+@dataclass(frozen=True)
+class Mirrored:
+    """What the inbox shows of an appointment the shop made by phone, from the mirror."""
+
+    start_time: datetime | None
+    end_time: datetime | None
+    status: str
+    customer: str
+    vehicle: str
+    #: AutoSync no longer has it (a full reconciliation marked it removed).
+    removed: bool
+
+
+def with_appointments(shop: Shop, changes: list[ChangeRequest]) -> list[ChangeRequest]:
+    """`changes`, each request about a phone appointment given `.mirrored` (a `Mirrored`, or
+    None when the mirror has no such appointment): its time, status, customer's name and
+    vehicle, read in one query for all of them (none when no request is about one)."""
+    wanted = {c.appointment_remote_id for c in changes if c.appointment_remote_id is not None}
+    found: dict[int, Mirrored] = {}
+    if wanted:
+        customer = Customer.objects.filter(shop=shop, remote_id=OuterRef("customer_remote_id"))
+        vehicle = Vehicle.objects.filter(shop=shop, remote_id=OuterRef("vehicle_remote_id"))
+        rows = (
+            Appointment.objects.of(shop)
+            .filter(remote_id__in=wanted)
+            .annotate(
+                first_name=Subquery(customer.values("first_name")[:1]),
+                last_name=Subquery(customer.values("last_name")[:1]),
+                year=Subquery(vehicle.values("year")[:1]),
+                make=Subquery(vehicle.values("make")[:1]),
+                model=Subquery(vehicle.values("model")[:1]),
+                plate=Subquery(vehicle.values("license_plate")[:1]),
+            )
+        )
+        fields = ("remote_id", "start_time", "end_time", "status", "removed_at", "first_name")
+        rows = rows.values_list(*fields, "last_name", "year", "make", "model", "plate")
+        for remote_id, start, end, status, removed_at, *who, year, make, model, plate in rows:
+            car = " ".join(str(part) for part in (year, make, model) if part)
+            found[remote_id] = Mirrored(
+                start_time=start,
+                end_time=end,
+                status=status,
+                customer=" ".join(part for part in who if part),
+                vehicle=f"{car}, plate {plate}" if plate else car,
+                removed=removed_at is not None,
+            )
+    for change in changes:
+        if change.appointment_remote_id is not None:
+            change.mirrored = found.get(change.appointment_remote_id)
+    return changes
+
+
 def open_count(shop: Shop) -> int:
     """How many items wait for an answer, for the navigation on each of the shop's pages: the
-    three lists above counted in one query (a booking counted once however many change
-    requests it has)."""
-    counts = Booking.objects.filter(shop=shop).aggregate(
-        requests=Count("pk", distinct=True, filter=Q(state=Booking.State.REQUESTED)),
-        failures=Count(
-            "pk", distinct=True, filter=Q(state=Booking.State.FAILED, answered_at__isnull=True)
-        ),
-        changes=Count(
-            "change_requests",
-            filter=Q(change_requests__outcome=ChangeRequest.Outcome.PENDING),
-        ),
+    three lists above counted in one query."""
+
+    def counted(rows: QuerySet) -> Coalesce:
+        total = rows.order_by().values("shop").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(total), 0)
+
+    bookings = Booking.objects.filter(shop=OuterRef("pk"))
+    counts = (
+        Shop.objects.filter(pk=shop.pk)
+        .annotate(
+            requests=counted(bookings.filter(state=Booking.State.REQUESTED)),
+            failures=counted(bookings.filter(state=Booking.State.FAILED, answered_at__isnull=True)),
+            changes=counted(
+                ChangeRequest.objects.filter(
+                    shop=OuterRef("pk"), outcome=ChangeRequest.Outcome.PENDING
+                )
+            ),
+        )
+        .values_list("requests", "failures", "changes")
+        .first()
     )
-    return sum(counts.values())
+    return sum(counts or ())

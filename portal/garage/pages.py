@@ -118,7 +118,8 @@ class Visit:
     vehicle_key: tuple[int, int | None] | None = None
     booking: Booking | None = None
     appointment: Appointment | None = None
-    #: The booking's change requests, newest first (prefetched).
+    #: The change requests of the booking, or of the appointment made by phone, newest first
+    #: (prefetched).
     requests: list[ChangeRequest] = field(default_factory=list)
 
     @property
@@ -131,15 +132,27 @@ class Visit:
 
     @property
     def can_ask_for_a_change(self) -> bool:
-        """Only a portal booking can carry a request (AutoSync's API cannot change an
-        appointment; the staff inbox answers the booking's requests), one at a time."""
+        """Whether the owner may ask the shop's staff to change or cancel it (AutoSync's API
+        cannot change an appointment; the staff inbox answers), one request at a time: a
+        portal booking that holds its time, or an appointment the shop made by phone that
+        is still ahead and still on."""
+        if self.pending_request is not None:
+            return False
+        if self.booking is not None:
+            return (
+                self.upcoming
+                and self.booking.state in Booking.HOLDING
+                and not (self.appointment and self.appointment.status == "cancelled")
+            )
         return (
-            self.booking is not None
-            and self.upcoming
-            and self.booking.state in Booking.HOLDING
-            and not (self.appointment and self.appointment.status == "cancelled")
-            and self.pending_request is None
+            self.appointment is not None
+            and self.starts_at > timezone.now()
+            and self.appointment.status not in CLOSED_APPOINTMENT_STATUSES
         )
+
+
+#: The statuses of an appointment that is over or off: nothing to change any more.
+CLOSED_APPOINTMENT_STATUSES = ("cancelled", "completed", "no_show")
 
 
 #: A portal booking's state as a badge (a confirmed one shows its appointment's status).
@@ -183,13 +196,28 @@ def booking_visit(email: str, booking_id: int) -> Visit | None:
     return visits[0]
 
 
+def appointment_visit(email: str, shop_id: int, remote_id: int) -> Visit | None:
+    """The owner's mirrored appointment `remote_id` at `shop_id` (a shop in use) as a visit
+    with its change requests, or None when it is not theirs (or AutoSync no longer has it).
+    When it is a portal booking's appointment, the visit is the booking's (its page is the
+    booking's): at most five queries."""
+    appointments = queries.appointments_of(email).filter(shop_id=shop_id, remote_id=remote_id)
+    visits = _visits(
+        bookings_of(email).filter(shop_id=shop_id, appointment_remote_id=remote_id),
+        appointments,
+        vehicles_by_key(email),
+    )
+    return next((visit for visit in visits if visit.appointment is not None), None)
+
+
 def _visits(
     bookings: QuerySet[Booking],
     appointments: MirroredQuerySet,
     vehicles: dict[tuple[int, int], Vehicle],
 ) -> list[Visit]:
     """The bookings, each with its mirrored appointment when it has one (taken out of the
-    appointments so it shows once), then the appointments left: the shop's own."""
+    appointments so it shows once), then the appointments left: the shop's own, each with its
+    change requests (one query for all of them)."""
     bookings = bookings.select_related("shop__connection").prefetch_related("change_requests")
     mirrored = {(a.shop_id, a.remote_id): a for a in appointments}
     visits = []
@@ -217,9 +245,9 @@ def _visits(
                 requests=list(booking.change_requests.all()),
             )
         )
-    for appointment in mirrored.values():
-        if appointment.start_time is None:
-            continue
+    phoned = [a for a in mirrored.values() if a.start_time is not None]
+    requests = _appointment_requests(phoned)
+    for appointment in phoned:
         key = (appointment.shop_id, appointment.vehicle_remote_id)
         visits.append(
             Visit(
@@ -230,9 +258,28 @@ def _visits(
                 vehicle=vehicle_label(vehicles.get(key)),
                 vehicle_key=key,
                 appointment=appointment,
+                requests=requests.get((appointment.shop_id, appointment.remote_id), []),
             )
         )
     return sorted(visits, key=lambda visit: visit.starts_at)
+
+
+def _appointment_requests(
+    appointments: list[Appointment],
+) -> dict[tuple[int, int], list[ChangeRequest]]:
+    """The change requests of these appointments by (shop pk, AutoSync id), newest first: one
+    query (none without appointments). The appointments are the owner's already."""
+    if not appointments:
+        return {}
+    found: dict[tuple[int, int], list[ChangeRequest]] = {}
+    rows = ChangeRequest.objects.filter(
+        booking__isnull=True,
+        shop__in={a.shop_id for a in appointments},
+        appointment_remote_id__in={a.remote_id for a in appointments},
+    )
+    for request in rows:  # newest first (the model's ordering)
+        found.setdefault((request.shop_id, request.appointment_remote_id), []).append(request)
+    return found
 
 
 def split_visits(visits: list[Visit]) -> tuple[list[Visit], list[Visit]]:

@@ -27,6 +27,7 @@ urlpatterns += [
     path("vehicles/", views.vehicles, name="vehicles"),
     path("appointments/", views.appointments, name="appointments"),
     path("appointments/booking/<int:booking_id>/", views.booking, name="booking"),
+    path("appointments/<int:shop_id>/<int:remote_id>/", views.appointment, name="appointment"),
     path("work-orders/", views.work_orders, name="work-orders"),
     path("work-orders/<int:shop_id>/<int:remote_id>/", views.work_order, name="work-order"),
     path(

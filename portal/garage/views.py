@@ -132,19 +132,43 @@ def booking(request: VehicleOwnerRequest, booking_id: int) -> HttpResponse:
     """A portal booking, the answers to the owner's requests, and "change or cancel": a
     booking `ChangeRequest` for the shop's staff (AutoSync's API cannot change an
     appointment), the same one the booking's "manage" page makes."""
-    email = request.owner.email
-    visit = pages.booking_visit(email, booking_id)
+    visit = pages.booking_visit(request.owner.email, booking_id)
     if visit is None:
         raise Http404
-    open_to_change = visit.can_ask_for_a_change
+    return _change_or_cancel(request, visit, "garage/booking.html", booking=visit.booking)
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def appointment(request: VehicleOwnerRequest, shop_id: int, remote_id: int) -> HttpResponse:
+    """An appointment the shop made (by phone, at the counter), the answers to the owner's
+    requests, and "change or cancel": a `ChangeRequest` about the appointment for the shop's
+    staff, answered to the owner's verified email. A portal booking's appointment is the
+    booking's page."""
+    email = request.owner.email
+    visit = pages.appointment_visit(email, shop_id, remote_id)
+    if visit is None:
+        raise Http404
+    if visit.booking is not None:
+        return redirect("garage:booking", visit.booking.pk)
+    about = {"shop": visit.shop, "appointment_remote_id": remote_id, "email": email}
+    return _change_or_cancel(request, visit, "garage/appointment.html", **about)
+
+
+def _change_or_cancel(
+    request: VehicleOwnerRequest, visit: pages.Visit, template: str, **about
+) -> HttpResponse:
+    """A visit's page with its requests, and the form that asks for a change while it is open
+    to one. `about` says what the request is about (the fields it is saved with)."""
     posted = request.POST if request.method == "POST" else None
-    form = ChangeRequestForm(posted) if open_to_change else None
+    form = ChangeRequestForm(posted) if visit.can_ask_for_a_change else None
     if request.method == "POST":
         if form is None:
-            messages.info(request, "There is nothing to change: see the booking below.")
+            messages.info(request, "There is nothing to change: see the visit below.")
             return redirect(request.path)
         if form.is_valid():
-            form.instance.booking = visit.booking
+            for name, value in about.items():
+                setattr(form.instance, name, value)
             try:
                 with transaction.atomic():
                     form.save()
@@ -154,7 +178,7 @@ def booking(request: VehicleOwnerRequest, booking_id: int) -> HttpResponse:
             return redirect(request.path)
     context = {"visit": visit, "shop": visit.shop, "booking": visit.booking, "form": form}
     status = 422 if form is not None and form.errors else 200
-    return _render(request, "garage/booking.html", context, status=status)
+    return _render(request, template, context, status=status)
 
 
 @owner_required

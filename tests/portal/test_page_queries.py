@@ -91,6 +91,7 @@ NOT_PAGES = {
     "garage:vehicles",
     "garage:appointments",
     "garage:booking",
+    "garage:appointment",
     "garage:work-orders",
     "garage:work-order",
     "garage:work-order-status",

@@ -13,6 +13,7 @@ from portal.booking.models import Booking, BookingSettings, ChangeRequest, Openi
 from portal.mirror import books
 from portal.mirror.models import RequestCount
 from tests.portal.dashboard.manage_support import a_weekday_at
+from tests.support import factories
 from tests.support.browser import axe_violations, signed_in
 from tests.support.factories import portal_booking
 
@@ -34,6 +35,13 @@ def busy_shop(cast):
     )
     held = portal_booking(shop, a_weekday_at(shop, 12), state="confirmed", name="Cleo")
     ChangeRequest.objects.create(booking=held, kind="change", message="Can we make it Friday?")
+    owner = factories.customer(shop, first_name="Pat")
+    phoned = factories.appointment(
+        shop, a_weekday_at(shop, 14), owner=owner, car=factories.vehicle(shop, owner)
+    )
+    ChangeRequest.objects.create(
+        shop=shop, appointment_remote_id=phoned.remote_id, email=owner.email, kind="cancel"
+    )
     now = timezone.now()
     for hours in range(0, 20, 3):
         RequestCount.objects.create(

@@ -1,13 +1,15 @@
 """The vehicle owner's garage in real Chromium: every page passes axe-core (WCAG 2.1 A and AA)
 on a desktop and a phone without scrolling sideways; an open work order's page follows a
 change in the mirror by itself, without reloading; without JavaScript every page works and
-the work order's Refresh link shows the change."""
+the work order's Refresh link shows the change, and change or cancel posts for a portal
+booking and for an appointment the shop made by phone."""
 
 from __future__ import annotations
 
 import pytest
 from django.utils import timezone
 
+from portal.booking.models import ChangeRequest
 from portal.mirror.models import ShopNotice, WorkOrder, WorkOrderStatus
 from tests.support.browser import axe_violations
 from tests.support.garage import build_scene, owner_page
@@ -32,11 +34,13 @@ def scene(cast, owners):
 
 def garage_paths(scene) -> list[str]:
     order, paid = scene.tom_main.work_order, scene.tom_main.payment
+    phoned = scene.tom_main.appointment
     return [
         "/garage/",
         "/garage/vehicles/",
         "/garage/appointments/",
         f"/garage/appointments/booking/{scene.tom_main.booking.pk}/",
+        f"/garage/appointments/{phoned.shop_id}/{phoned.remote_id}/",
         "/garage/work-orders/",
         f"/garage/work-orders/{order.shop_id}/{order.remote_id}/",
         "/garage/payments/",
@@ -133,3 +137,12 @@ def test_without_javascript_the_pages_work_and_refresh_shows_a_change(
     page.get_by_role("button", name="Send to the shop").click()
     page.get_by_text("Sent. The shop will answer you here and by email.").wait_for()
     assert scene.tom_main.booking.change_requests.get().message == "Sorry, I am away"
+
+    phoned = scene.tom_main.appointment
+    page.goto(f"{live_server.url}/garage/appointments/")
+    page.locator(f'a[href="/garage/appointments/{phoned.shop_id}/{phoned.remote_id}/"]').click()
+    page.get_by_label("Change the time").check()
+    page.get_by_role("button", name="Send to the shop").click()
+    page.get_by_text("Sent. The shop will answer you here and by email.").wait_for()
+    asked = ChangeRequest.objects.get(appointment_remote_id=phoned.remote_id)
+    assert (asked.shop_id, asked.kind) == (phoned.shop_id, "change")

@@ -13,6 +13,7 @@ from django.db import connection
 
 from portal.booking import emails, services
 from portal.booking.models import Booking, BookingSettings, ChangeRequest
+from tests.support import factories
 from tests.support.factories import appointment, portal_booking
 
 from .manage_support import a_weekday_at, manager, queued, shop  # noqa: F401
@@ -345,6 +346,38 @@ def test_the_inbox_costs_the_same_queries_with_one_item_or_many(
     with django_assert_num_queries(12):  # 11, and the version its notice polls with
         response = client.get(inbox_url(shop))
     assert response.content.decode().count('<li class="card"') == 3 * rows
+
+
+def _phoned(shop, n: int) -> None:
+    """`n` requests about appointments the shop made by phone, each of its own customer."""
+    for i in range(n):
+        owner = factories.customer(shop, email=f"owner{i}@example.com", first_name=f"Owner {i}")
+        car = factories.vehicle(shop, owner)
+        phoned = factories.appointment(
+            shop, a_weekday_at(shop, 9, days_ahead=7 + i), owner=owner, car=car
+        )
+        ChangeRequest.objects.create(
+            shop=shop,
+            appointment_remote_id=phoned.remote_id,
+            email=owner.email,
+            kind="cancel",
+        )
+
+
+@pytest.mark.parametrize("rows", [1, 12])
+def test_the_inbox_with_phone_appointments_costs_one_more_query_with_one_or_many(
+    client, cast, shop, rows, django_assert_num_queries
+):
+    _fill(shop, rows)
+    _phoned(shop, rows)
+    client.force_login(cast.teammate)
+    client.get(inbox_url(shop))
+    # The twelve above, and the mirror's appointments, customers and vehicles in one.
+    with django_assert_num_queries(13):
+        response = client.get(inbox_url(shop))
+    page = response.content.decode()
+    assert page.count('<li class="card"') == 4 * rows
+    assert f"Cancel the visit: Owner {rows - 1} Driver" in page
 
 
 def test_the_shop_page_links_to_the_inbox_with_its_count(client, cast, shop, request_):

@@ -23,7 +23,7 @@ from portal.mirror import books
 from portal.mirror.models import ResourceState, WebhookEvent
 from portal.mirror.resources import REGISTRY
 from portal.shops.models import Connection
-from tests.support.factories import customer, portal_booking
+from tests.support.factories import appointment, customer, portal_booking
 
 from .manage_support import a_weekday_at, manager, queued, shop  # noqa: F401
 
@@ -109,6 +109,15 @@ def test_a_change_request_is_news_too(client, cast, shop, request_):
     held = portal_booking(shop, a_weekday_at(shop, 12), state="confirmed", name="Cleo")
     _, address, tag = opened_inbox(client, cast.teammate, shop)
     ChangeRequest.objects.create(booking=held, kind="cancel", message="Car sold")
+    assert "New requests came in." in poll(client, address, tag).content.decode()
+
+
+def test_a_request_about_an_appointment_made_by_phone_is_news_too(client, cast, shop, request_):
+    phoned = appointment(shop, timezone.now() + timedelta(days=2))
+    _, address, tag = opened_inbox(client, cast.teammate, shop)
+    ChangeRequest.objects.create(
+        shop=shop, appointment_remote_id=phoned.remote_id, kind="cancel", email="o@example.com"
+    )
     assert "New requests came in." in poll(client, address, tag).content.decode()
 
 

@@ -1,6 +1,6 @@
 """Every garage page and part costs the same number of queries with one row as with many:
 more shops, vehicles, work orders, statuses, inspection reports, payments, appointments,
-bookings and change requests for the owner."""
+bookings and change requests (about bookings and phone appointments) for the owner."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ PAGES = {
     "vehicles": lambda s: "/garage/vehicles/",
     "appointments": lambda s: "/garage/appointments/",
     "booking": lambda s: f"/garage/appointments/booking/{s.tom_main.booking.pk}/",
+    "appointment": lambda s: appointment_url(s.tom_main.appointment),
     "work orders": lambda s: "/garage/work-orders/",
     "work order": lambda s: work_order_url(s),
     "poll, changed": lambda s: work_order_url(s) + "status/?v=old",
@@ -34,6 +35,21 @@ PAGES = {
     "payments csv": lambda s: "/garage/payments.csv",
     "receipt": lambda s: f"/garage/payments/{s.main.pk}/{s.tom_main.payment.remote_id}/",
 }
+
+
+def appointment_url(phoned) -> str:
+    return f"/garage/appointments/{phoned.shop_id}/{phoned.remote_id}/"
+
+
+def asked_about(phoned, outcome: str = "declined") -> ChangeRequest:
+    """A change request about the phone appointment `phoned`, answered."""
+    return ChangeRequest.objects.create(
+        shop_id=phoned.shop_id,
+        appointment_remote_id=phoned.remote_id,
+        email="tom@example.com",
+        kind="cancel",
+        outcome=outcome,
+    )
 
 
 def work_order_url(scene) -> str:
@@ -54,8 +70,10 @@ def add_rows(scene, count: int) -> None:
         car = factories.vehicle(shop, customer)
         other = factories.work_order(shop, customer, car, jobs=2)
         factories.payment(shop, other)
-        factories.appointment(shop, now + timedelta(days=n + 1), owner=customer, car=car)
-        factories.appointment(shop, now - timedelta(days=n + 1), owner=customer, car=car)
+        ahead = factories.appointment(shop, now + timedelta(days=n + 1), owner=customer, car=car)
+        asked_about(ahead, outcome="pending")
+        past = factories.appointment(shop, now - timedelta(days=n + 1), owner=customer, car=car)
+        asked_about(past)
         made = booking(shop, now + timedelta(days=n + 2), tom.email)
         ChangeRequest.objects.create(booking=made, kind="cancel", outcome="declined")
         factories.vehicle(scene.main, tom.customers[0])
@@ -71,6 +89,7 @@ def add_rows(scene, count: int) -> None:
             work_order_remote_id=order.remote_id, payload={"summary": {"green": n}},
         )  # fmt: skip
         ChangeRequest.objects.create(booking=scene.tom_main.booking, kind="change", outcome="done")
+        asked_about(scene.tom_main.appointment)
 
 
 def queries_for(client, url: str) -> int:

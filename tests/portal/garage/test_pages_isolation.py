@@ -1,11 +1,13 @@
 """Nobody reaches anyone else's garage: every page and part (the poll, the receipt, the CSV,
-a booking's change request) tried by another owner and by a stranger with each other's ids,
-by a visitor who is not signed in, and after a shop's connection was removed."""
+a change request about a booking or a phone appointment) tried by another owner and by a
+stranger with each other's ids, by a visitor who is not signed in, and after a shop's
+connection was removed."""
 
 from __future__ import annotations
 
 import pytest
 
+from portal.booking.models import ChangeRequest
 from portal.shops.models import Connection, Shop
 from portal.shops.signals import shop_disconnected
 from tests.support.garage import garage_client
@@ -25,12 +27,13 @@ LISTS = [
 
 def addresses(records) -> dict[str, str]:
     """Every address that names one of `records` by id."""
-    order, paid = records.work_order, records.payment
+    order, paid, phoned = records.work_order, records.payment, records.appointment
     return {
         "work order": f"/garage/work-orders/{order.shop_id}/{order.remote_id}/",
         "poll": f"/garage/work-orders/{order.shop_id}/{order.remote_id}/status/?v=x",
         "receipt": f"/garage/payments/{paid.shop_id}/{paid.remote_id}/",
         "booking": f"/garage/appointments/booking/{records.booking.pk}/",
+        "appointment": f"/garage/appointments/{phoned.shop_id}/{phoned.remote_id}/",
     }
 
 
@@ -43,10 +46,11 @@ def body(response) -> str:
 def traces(records) -> list[str]:
     """What of `records` a page would show: the work order's number, links with their ids."""
     linked = addresses(records)
-    return [records.work_order.number, linked["work order"], linked["receipt"], linked["booking"]]
+    shown = ("work order", "receipt", "booking", "appointment")
+    return [records.work_order.number, *(linked[name] for name in shown)]
 
 
-@pytest.mark.parametrize("page", ["work order", "poll", "receipt", "booking"])
+@pytest.mark.parametrize("page", ["work order", "poll", "receipt", "booking", "appointment"])
 @pytest.mark.parametrize(
     "who, whose",
     [
@@ -68,6 +72,16 @@ def test_a_change_request_for_anothers_booking_is_refused_and_not_kept(client, s
     assert not scene.tom_other.booking.change_requests.exists()
 
 
+@pytest.mark.parametrize("who, whose", [("one_shop", "tom_main"), ("two_shops", "sid")])
+def test_a_change_request_for_anothers_phone_appointment_is_refused_and_not_kept(
+    client, scene, who, whose
+):
+    garage_client(client, getattr(scene.owners, who).email)
+    url = addresses(getattr(scene, whose))["appointment"]
+    assert client.post(url, {"kind": "cancel", "message": "Not mine"}).status_code == 404
+    assert not ChangeRequest.objects.exists()
+
+
 @pytest.mark.parametrize("url", LISTS)
 def test_an_owners_lists_show_nothing_of_anothers_records(client, scene, url):
     text = body(garage_client(client, scene.owners.one_shop.email).get(url))
@@ -77,7 +91,9 @@ def test_an_owners_lists_show_nothing_of_anothers_records(client, scene, url):
 
 
 @pytest.mark.parametrize(
-    "url", [*LISTS, "work order", "poll", "receipt", "booking"], ids=lambda url: url
+    "url",
+    [*LISTS, "work order", "poll", "receipt", "booking", "appointment"],
+    ids=lambda url: url,
 )
 def test_a_visitor_not_signed_in_is_sent_to_sign_in_and_back(client, scene, settings, url):
     settings.OWNER_SIGN_IN_URL = "/garage/sign-in/"  # the sign-in's route: its own branch
@@ -120,10 +136,11 @@ def test_a_customer_only_of_a_disconnected_shop_finds_an_empty_garage(client, sc
         assert client.get(url).status_code == 404
 
 
-def test_a_portal_booking_at_a_shop_no_longer_granted_is_not_shown(client, scene):
+def test_a_booking_or_phone_appointment_at_a_shop_no_longer_granted_is_not_shown(client, scene):
     Shop.objects.filter(pk=scene.other.pk).update(granted=False)
     garage_client(client, scene.owners.two_shops.email)
     assert client.get(addresses(scene.tom_other)["booking"]).status_code == 404
+    assert client.get(addresses(scene.tom_other)["appointment"]).status_code == 404
     assert "Elsewhere Motors" not in body(client.get("/garage/appointments/"))
 
 
