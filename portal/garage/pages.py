@@ -135,7 +135,8 @@ class Visit:
         """Whether the owner may ask the shop's staff to change or cancel it (AutoSync's API
         cannot change an appointment; the staff inbox answers), one request at a time: a
         portal booking that holds its time, or an appointment the shop made by phone that
-        is still ahead and still on."""
+        is still ahead and still on, and whose cancellation the shop has not already done
+        (the mirror shows it cancelled once the shop did it in AutoSync)."""
         if self.pending_request is not None:
             return False
         if self.booking is not None:
@@ -148,6 +149,10 @@ class Visit:
             self.appointment is not None
             and self.starts_at > timezone.now()
             and self.appointment.status not in CLOSED_APPOINTMENT_STATUSES
+            and not any(
+                r.kind == ChangeRequest.Kind.CANCEL and r.outcome == ChangeRequest.Outcome.DONE
+                for r in self.requests
+            )
         )
 
 

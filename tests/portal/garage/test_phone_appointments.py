@@ -224,6 +224,24 @@ def test_a_cancel_marked_done_is_answered_once(client, cast, scene, monkeypatch)
     assert "Nothing waiting" in text_of(client.get(f"/shops/{cast.shop.pk}/inbox/"))
 
 
+def test_once_the_shop_has_done_a_cancellation_the_owner_is_not_offered_the_form_again(
+    client, scene
+):
+    """Until the mirror sees the appointment cancelled in AutoSync it still says scheduled: the
+    shop's "done" is what the owner goes by."""
+    change = asked(scene)
+    garage_client(client, scene.owners.one_shop.email)
+    url = page_url(scene.olive.appointment)
+    ChangeRequest.objects.filter(pk=change.pk).update(outcome="done", reply="Cancelled")
+    page = text_of(client.get(url))
+    assert "done by the shop" in page and "Send to the shop" not in page
+    assert client.post(url, {"kind": "cancel"}).status_code == 302
+    assert (
+        ChangeRequest.objects.filter(appointment_remote_id=change.appointment_remote_id).count()
+        == 1
+    )
+
+
 def test_a_request_is_about_a_booking_or_an_appointment_never_both_or_neither(scene):
     with pytest.raises(IntegrityError), transaction.atomic():
         ChangeRequest.objects.create(shop=scene.main, kind="cancel")
