@@ -104,3 +104,14 @@ def axe_violations(page) -> list[str]:
         + "; ".join(str(node["target"]) for node in v["nodes"][:5])
         for v in result["violations"]
     ]
+
+
+def set_hidden(page, hidden: bool) -> None:
+    """What the browser does when the tab goes to the background or comes back."""
+    page.evaluate(
+        """hidden => {
+            Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        hidden,
+    )

@@ -15,7 +15,7 @@ from portal.dashboard import views
 from portal.mirror.models import LineItem, WorkOrder
 from portal.shops.models import Membership, Role, Shop
 from tests.support import factories
-from tests.support.browser import axe_violations, signed_in
+from tests.support.browser import axe_violations, set_hidden, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -152,14 +152,3 @@ def test_a_hidden_tab_does_not_refresh_and_refreshes_again_when_shown(
     set_hidden(page, False)
     page.wait_for_timeout(500)
     assert asked  # and it asks again
-
-
-def set_hidden(page, hidden: bool) -> None:
-    """What the browser does when the tab goes to the background or comes back."""
-    page.evaluate(
-        """hidden => {
-            Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
-            document.dispatchEvent(new Event("visibilitychange"));
-        }""",
-        hidden,
-    )

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from portal.mirror.models import WorkOrder
+from tests.support.browser import set_hidden
 from tests.support.garage import build_scene, owner_page
 
 pytestmark = pytest.mark.browser
@@ -35,17 +36,6 @@ def open_work_order(chromium, live_server, scene):
     page.goto(f"{live_server.url}/garage/work-orders/{order.shop_id}/{order.remote_id}/")
     page.wait_for_function("window.htmx !== undefined")
     return page, polls
-
-
-def set_hidden(page, hidden: bool) -> None:
-    """What the browser does when the tab goes to the background or comes back."""
-    page.evaluate(
-        """hidden => {
-            Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
-            document.dispatchEvent(new Event("visibilitychange"));
-        }""",
-        hidden,
-    )
 
 
 def test_a_hidden_tab_does_not_poll_and_polls_at_once_when_shown(
