@@ -43,6 +43,7 @@ class BookingAdmin(admin.ModelAdmin):
 
 @admin.register(ChangeRequest)
 class ChangeRequestAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "kind", "outcome", "created_at")
+    list_display = ("__str__", "shop", "kind", "outcome", "created_at")
     list_filter = ("kind", "outcome")
-    raw_id_fields = ("booking", "handled_by")
+    list_select_related = ("booking", "shop")
+    raw_id_fields = ("booking", "shop", "handled_by")
