@@ -1,7 +1,9 @@
 """Applying recorded webhook events to the mirror: idempotent, never regressing, never waiting.
 
-An event's data was true at its `timestamp`, so it is written with that time as its clock and
-loses to anything newer already mirrored. Processing an event sends no request to AutoSync:
+An event's data was true at its `timestamp`, so it loses to anything newer already mirrored.
+AutoSync's timestamps (and `updated_at`) are whole seconds, so within the event's second it is
+written with its arrival as its clock (`clock`): a fetch sent before the event arrived, in that
+second, does not outweigh it. Processing an event sends no request to AutoSync:
 its payload is applied at once. Work order and payment events carry list forms: the work
 order's detail (jobs, line items, payments) is fetched by a follow-up task
 (`tasks.refresh_work_order`) unless the mirror holds a detail at least as recent as the event.
@@ -24,6 +26,8 @@ from .signals import event_applied
 
 log = logging.getLogger(__name__)
 
+#: The latest clock an event can have: the last instant of its timestamp's second.
+WITHIN_SECOND = timedelta(seconds=1) - timedelta(microseconds=1)
 #: The keys that make a work order payload a whole list form (the reference's own example of
 #: `workorder.completed` shows fewer: such a payload only triggers a fetch).
 WORK_ORDER_LIST_FORM = {"id", "status", "customer", "vehicle", "subtotal", "total", "created_at"}
@@ -57,9 +61,24 @@ def process(event_id: int) -> str:
     if handler is None:
         log.info("Webhook %s: unknown event %r ignored", event.key, event.name)
         return _done(event, "ignored: unknown event")
-    outcome = handler(shop, data, timestamp, event.pk)
+    outcome = handler(shop, data, timestamp, clock(timestamp, event.received_at), event.pk)
     event_applied.send(WebhookEvent, shop=shop, name=event.name, data=data, timestamp=timestamp)
     return _done(event, outcome)
+
+
+def clock(timestamp: datetime, received_at: datetime) -> datetime:
+    """The time an event's payload is written with (its `observed_at`): when it arrived, kept
+    within its timestamp's second.
+
+    AutoSync writes `timestamp` and `updated_at` to the second, so when the mirror holds the same
+    `updated_at`, the clocks decide. The timestamp itself (the start of that second) would lose
+    to every fetch sent later in the same second, even one sent before this change was made, and
+    the mirror would keep the older state until the detail follow-up, which waits for the rate
+    budget behind a running sync. The change happened before the event arrived, so a fetch sent
+    before then cannot be newer than the event, unless a second change in the same second came
+    between, whose own event then follows. Capped at the second's end: a fetch sent after it saw
+    the second's last change, and a late delivery never outweighs it."""
+    return max(timestamp, min(received_at, timestamp + WITHIN_SECOND))
 
 
 def failed(event_id: int, error: Exception, *, final: bool) -> None:
@@ -85,27 +104,27 @@ def _outcome(applied: records.Applied, done: str) -> str:
 
 
 def _record(resource: str):
-    def handle(shop: Shop, data: dict, timestamp: datetime, event_id: int) -> str:
-        return _outcome(records.apply(resource, shop.pk, [data], timestamp), f"applied {resource}")
+    def handle(shop: Shop, data: dict, timestamp: datetime, clock: datetime, event_id: int) -> str:
+        return _outcome(records.apply(resource, shop.pk, [data], clock), f"applied {resource}")
 
     return handle
 
 
-def _work_order(shop: Shop, data: dict, timestamp: datetime, event_id: int) -> str:
+def _work_order(shop: Shop, data: dict, timestamp: datetime, clock: datetime, event_id: int) -> str:
     remote_id = records.integer(data.get("id"))
     if remote_id is None:
         return "ignored: no work order id"
     outcome = "applied workorders"
     if data.keys() >= WORK_ORDER_LIST_FORM:
-        applied = records.apply("workorders", shop.pk, [data], timestamp)
+        applied = records.apply("workorders", shop.pk, [data], clock)
         outcome = _outcome(applied, outcome)
     if isinstance(data.get("status"), str):
         records.note_status(shop.pk, remote_id, data["status"], timestamp)
     return f"{outcome}; {_follow_up(shop, remote_id, timestamp, event_id)}"
 
 
-def _payment(shop: Shop, data: dict, timestamp: datetime, event_id: int) -> str:
-    outcome = _outcome(records.apply("payments", shop.pk, [data], timestamp), "applied payment")
+def _payment(shop: Shop, data: dict, timestamp: datetime, clock: datetime, event_id: int) -> str:
+    outcome = _outcome(records.apply("payments", shop.pk, [data], clock), "applied payment")
     work_order_id = records.integer(data.get("workorder_id"))
     if work_order_id is None:
         return outcome
@@ -153,13 +172,13 @@ def refresh_detail(shop_id: int, remote_id: int, timestamp: datetime) -> str:
 
 
 def _notice(kind: str):
-    def handle(shop: Shop, data: dict, timestamp: datetime, event_id: int) -> str:
+    def handle(shop: Shop, data: dict, timestamp: datetime, clock: datetime, event_id: int) -> str:
         remote_id = records.integer(data.get("id"))
         if remote_id is None:
             return "ignored: no id"
         outcome = f"kept {kind}"
         if kind == ShopNotice.Kind.LOW_STOCK:
-            outcome = _outcome(records.apply("inventory", shop.pk, [data], timestamp), outcome)
+            outcome = _outcome(records.apply("inventory", shop.pk, [data], clock), outcome)
         try:
             kept = records.payload(data)
         except records.Unmappable as error:
