@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from portal.booking.models import Booking, ChangeRequest
 from portal.mirror.models import Appointment, Customer, Vehicle
@@ -96,27 +97,33 @@ def with_appointments(shop: Shop, changes: list[ChangeRequest]) -> list[ChangeRe
     return changes
 
 
+#: The three lists' counts (`open_count`), written out: every staff page's tabs show it, and
+#: the ORM took longer to build this query than the database to answer it.
+_OPEN_COUNT_SQL = """
+SELECT
+  (SELECT COUNT(*) FROM {booking} WHERE shop_id = %(shop)s AND state = %(requested)s)
+  + (SELECT COUNT(*) FROM {booking} WHERE shop_id = %(shop)s AND state = %(failed)s
+       AND answered_at IS NULL)
+  + (SELECT COUNT(*) FROM {change} WHERE shop_id = %(shop)s AND outcome = %(pending)s)
+"""
+
+
+@cache
+def _open_count_sql() -> str:
+    return _OPEN_COUNT_SQL.format(
+        booking=Booking._meta.db_table, change=ChangeRequest._meta.db_table
+    )
+
+
 def open_count(shop: Shop) -> int:
     """How many items wait for an answer, for the navigation on each of the shop's pages: the
     three lists above counted in one query."""
-
-    def counted(rows: QuerySet) -> Coalesce:
-        total = rows.order_by().values("shop").annotate(n=Count("pk")).values("n")
-        return Coalesce(Subquery(total), 0)
-
-    bookings = Booking.objects.filter(shop=OuterRef("pk"))
-    counts = (
-        Shop.objects.filter(pk=shop.pk)
-        .annotate(
-            requests=counted(bookings.filter(state=Booking.State.REQUESTED)),
-            failures=counted(bookings.filter(state=Booking.State.FAILED, answered_at__isnull=True)),
-            changes=counted(
-                ChangeRequest.objects.filter(
-                    shop=OuterRef("pk"), outcome=ChangeRequest.Outcome.PENDING
-                )
-            ),
-        )
-        .values_list("requests", "failures", "changes")
-        .first()
-    )
-    return sum(counts or ())
+    params = {
+        "shop": shop.pk,
+        "requested": Booking.State.REQUESTED.value,
+        "failed": Booking.State.FAILED.value,
+        "pending": ChangeRequest.Outcome.PENDING.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_open_count_sql(), params)
+        return cursor.fetchone()[0]
