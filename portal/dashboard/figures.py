@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -51,6 +49,7 @@ from portal.mirror.models import (
 from portal.shops.models import Connection, Shop
 from portal.ui.statuses import badge
 
+from . import sql
 from .models import STUCK_STATUSES, StuckThreshold
 
 #: What each figure counts, shown beside it.
@@ -682,31 +681,23 @@ SELECT
 """
 
 
-@cache
-def _version_sql() -> str:
-    tables = {
-        "work_order": WorkOrder,
-        "payment": Payment,
-        "appointment": Appointment,
-        "part": Part,
-        "booking": Booking,
-        "threshold": StuckThreshold,
-        "resource_state": ResourceState,
-        "shop": Shop,
-        "connection": Connection,
-    }
-    return _VERSION_SQL.format(**{name: model._meta.db_table for name, model in tables.items()})
-
-
-def version(shop: Shop | int) -> tuple:
+def version(shop_id: int) -> tuple:
     """A cheap fingerprint of what the dashboard shows (_VERSION_SQL: one query, each part an
     index's end). What changes without any of these moving (the clock, which moves time in
     status on; a record AutoSync no longer has) shows with the dashboard's time bucket
     (views.REFRESH_BUCKET). The SQL is written out because the ORM took longer to build this
     query than the database to answer it, on the refresh every open dashboard sends."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _version_sql(),
-            {"shop": getattr(shop, "pk", shop), **{status: status for status in STUCK_STATUSES}},
-        )
-        return tuple(cursor.fetchone())
+    params = {"shop": shop_id, **{status: status for status in STUCK_STATUSES}}
+    return sql.one_row(
+        _VERSION_SQL,
+        params,
+        work_order=WorkOrder,
+        payment=Payment,
+        appointment=Appointment,
+        part=Part,
+        booking=Booking,
+        threshold=StuckThreshold,
+        resource_state=ResourceState,
+        shop=Shop,
+        connection=Connection,
+    )

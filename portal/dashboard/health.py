@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
 from django.contrib import messages
 from django.db import connection
@@ -39,6 +38,7 @@ from portal.mirror.tasks import request_sync
 from portal.shops.access import shop_member
 from portal.shops.models import Connection, Membership, Shop
 
+from . import sql
 from .waiting import open_count
 
 #: No webhook for this long while the shop is open: AutoSync may have stopped sending them.
@@ -259,12 +259,6 @@ FROM (
 """
 
 
-@cache
-def _version_sql() -> str:
-    tables = {"state": ResourceState, "event": WebhookEvent, "refusal": WebhookRefusal}
-    return _VERSION_SQL.format(**{name: model._meta.db_table for name, model in tables.items()})
-
-
 def version(shop: Shop, now: datetime | None = None) -> tuple:
     """A cheap fingerprint of the health page's figures (`_VERSION_SQL`, one query). What it
     does not see shows with the dashboard's time bucket (views.REFRESH_BUCKET): records
@@ -278,9 +272,9 @@ def version(shop: Shop, now: datetime | None = None) -> tuple:
         "remote": shop.remote_id,
         "since": hour.get_db_prep_value(since, connection, prepared=False),
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_version_sql(), params)
-        return tuple(cursor.fetchone())
+    return sql.one_row(
+        _VERSION_SQL, params, state=ResourceState, event=WebhookEvent, refusal=WebhookRefusal
+    )
 
 
 @shop_member()

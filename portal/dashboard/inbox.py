@@ -10,11 +10,9 @@ inbox. While nothing changed the answer is 204, rendering nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from django import forms
 from django.contrib import messages
-from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -26,10 +24,10 @@ from portal.http import StaffRequest
 from portal.shops.access import shop_member
 from portal.shops.models import Membership, Shop
 
-from . import polls
+from . import polls, sql
 from .health import frame
 from .views import REFRESH_SECONDS, SEEN_HEADER, signed_out_poll
-from .waiting import changes_of, failures_of, requests_of, with_appointments
+from .waiting import WAITING, changes_of, failures_of, requests_of, with_appointments
 
 
 class AnswerForm(forms.Form):
@@ -61,11 +59,6 @@ FROM
 """
 
 
-@cache
-def _news_sql() -> str:
-    return _NEWS_SQL.format(booking=Booking._meta.db_table, change=ChangeRequest._meta.db_table)
-
-
 @dataclass(frozen=True)
 class News:
     """The inbox's version: how many wait, the newest booking and change request (0 for
@@ -88,17 +81,8 @@ class News:
 
 def news_of(shop: Shop) -> News:
     """The inbox's version now (`_NEWS_SQL`, one query)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _news_sql(),
-            {
-                "shop": shop.pk,
-                "requested": Booking.State.REQUESTED.value,
-                "failed": Booking.State.FAILED.value,
-                "pending": ChangeRequest.Outcome.PENDING.value,
-            },
-        )
-        row = cursor.fetchone()
+    params = {"shop": shop.pk, **WAITING}
+    row = sql.one_row(_NEWS_SQL, params, booking=Booking, change=ChangeRequest)
     return News(
         waiting=row[0] + row[3],
         newest_booking=row[1] or 0,

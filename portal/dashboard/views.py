@@ -54,12 +54,11 @@ POLL_SCOPE = "dashboard.shop"
 PER_PAGE = 25
 
 
-def refresh_tag(request: HttpRequest, membership: Membership | int) -> str:
+def refresh_tag(request: HttpRequest, shop_id: int) -> str:
     """The tag of what this address shows now (one query; kept on the request). It needs no
     more than the shop's id: the poll pass asks for it before the session is read."""
     tag = getattr(request, "_dashboard_tag", None)
     if tag is None:
-        shop_id = getattr(membership, "shop_id", membership)
         query = sorted((key, request.GET.getlist(key)) for key in request.GET)
         tag = polls.tag_of(
             figures.version(shop_id), int(time.time() // REFRESH_BUCKET), request.path, query
@@ -90,7 +89,7 @@ def poll_pass(request: StaffRequest, membership: Membership) -> dict:
 
 def _unchanged(request: StaffRequest, membership: Membership) -> HttpResponse | None:
     """204 to htmx when the live part it shows is current; 304 to a revalidating client."""
-    return polls.unchanged(request, refresh_tag(request, membership))
+    return polls.unchanged(request, refresh_tag(request, membership.shop_id))
 
 
 def live_part(
@@ -103,7 +102,7 @@ def live_part(
     page's tag, else rendered from `context()` and kept there until the tag's time bucket
     ends. The tag covers the shop, its data, the address and the query: the part shows only
     the shop's data, the same to each of its members."""
-    tag = refresh_tag(request, membership)
+    tag = refresh_tag(request, membership.shop_id)
     key = f"dashboard:live:{tag}"
     html = cache.get(key)
     if html is None:
@@ -152,7 +151,7 @@ def overview(request: StaffRequest, membership: Membership) -> HttpResponse:
     live = bool(request.htmx)
     if live and (unchanged := _unchanged(request, membership)):
         return unchanged
-    tag = refresh_tag(request, membership)
+    tag = refresh_tag(request, membership.shop_id)
     part = live_part(
         request,
         membership,
@@ -289,7 +288,7 @@ def work_board(request: StaffRequest, membership: Membership) -> HttpResponse:
     live = bool(request.htmx)
     if live and (unchanged := _unchanged(request, membership)):
         return unchanged
-    tag = refresh_tag(request, membership)
+    tag = refresh_tag(request, membership.shop_id)
     search = request.GET.get("q", "").strip()[:100]
     status = request.GET.get("status", "")
     status = status if status in OPEN_STATUSES else ""

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
-from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from portal.booking.models import Booking, ChangeRequest
 from portal.mirror.models import Appointment, Customer, Vehicle
 from portal.shops.models import Shop
+
+from . import sql
 
 
 def requests_of(shop: Shop) -> QuerySet[Booking]:
@@ -108,22 +108,16 @@ SELECT
 """
 
 
-@cache
-def _open_count_sql() -> str:
-    return _OPEN_COUNT_SQL.format(
-        booking=Booking._meta.db_table, change=ChangeRequest._meta.db_table
-    )
+#: The states the waiting items are in, as the written-out queries take them.
+WAITING = {
+    "requested": Booking.State.REQUESTED.value,
+    "failed": Booking.State.FAILED.value,
+    "pending": ChangeRequest.Outcome.PENDING.value,
+}
 
 
 def open_count(shop: Shop) -> int:
     """How many items wait for an answer, for the navigation on each of the shop's pages: the
     three lists above counted in one query."""
-    params = {
-        "shop": shop.pk,
-        "requested": Booking.State.REQUESTED.value,
-        "failed": Booking.State.FAILED.value,
-        "pending": ChangeRequest.Outcome.PENDING.value,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_open_count_sql(), params)
-        return cursor.fetchone()[0]
+    params = {"shop": shop.pk, **WAITING}
+    return sql.one_row(_OPEN_COUNT_SQL, params, booking=Booking, change=ChangeRequest)[0]
